@@ -1,0 +1,82 @@
+# Makefile - build, test and grade the week's IPC exercises
+#
+#   make                 build every exercise's test binary against IMPL
+#   make grade           grade exercises/ under Valgrind (EX=, TEST=, IMPL=, FAST=1)
+#   make test            the project's own tests (alias: make check)
+#   make bench           the ring buffer against a pipe (optimised, no Valgrind)
+#   make template DEST=  the repository students receive
+#   make clean
+
+IMPL ?= exercises
+# where the contract headers live (the grader points this at its own copies)
+HEADERS ?= exercises
+BUILD ?= build/$(notdir $(abspath $(IMPL)))
+
+CC ?= cc
+CFLAGS ?= -std=c11 -Wall -Wextra -Werror -pedantic -g
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -MMD -MP
+# recursive on purpose: evaluated after `grader/setup` has installed check
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS = $(shell pkg-config --libs check)
+
+# an exercise is a tests/NN-topic folder holding C tests
+EXERCISES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/[0-9][0-9]-*/*.c))))
+TEST_BINS := $(EXERCISES:%=$(BUILD)/%/test)
+HARNESS_OBJS := $(BUILD)/harness/harness.o
+
+# one exercise that does not compile must not stop the others
+MAKEFLAGS += --keep-going --no-print-directory
+
+.PHONY: all setup grade test check bench template gradescope clean
+all: setup $(TEST_BINS)
+
+setup:
+	@grader/setup build
+
+$(BUILD)/harness/%.o: tests/harness/%.c tests/harness/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# $(1) is an exercise folder name
+define exercise_rules
+$(BUILD)/$(1)/test: $(HARNESS_OBJS) \
+    $(patsubst tests/$(1)/%.c,$(BUILD)/$(1)/tests/%.o,$(wildcard tests/$(1)/*.c)) \
+    $(patsubst $(IMPL)/$(1)/%.c,$(BUILD)/$(1)/impl/%.o,$(wildcard $(IMPL)/$(1)/*.c))
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(CHECK_LIBS)
+
+$(BUILD)/$(1)/impl/%.o: $(IMPL)/$(1)/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) -I$(HEADERS)/$(1) $$(CFLAGS) -c -o $$@ $$<
+
+$(BUILD)/$(1)/tests/%.o: tests/$(1)/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) -I$(HEADERS)/$(1) -Itests/harness $$(CHECK_CFLAGS) $$(CFLAGS) -c -o $$@ $$<
+endef
+$(foreach e,$(EXERCISES),$(eval $(call exercise_rules,$(e))))
+
+GRADER_SRCS := $(wildcard grader/src/*.c)
+# paths are bounded; a truncated one fails to open, which is reported
+build/grader/grade: $(GRADER_SRCS) grader/src/grade.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-format-truncation -O1 -o $@ $(GRADER_SRCS)
+
+# make grade EX=03-pipe-fork TEST=name IMPL=solutions FAST=1
+grade:
+	@grader/grade --impl $(IMPL) $(if $(EX),--only $(EX)) $(if $(TEST),--test $(TEST)) \
+	    $(if $(FAST),--no-valgrind) $(GRADE_FLAGS)
+
+test check:
+	@tests/run
+
+# the reference ring when this checkout has it (the course's), else IMPL's
+BENCH_IMPL ?= $(if $(wildcard solutions/09-ring-buffer/*.c),solutions,$(IMPL))
+bench: setup
+	@mkdir -p build/bench
+	$(CC) $(CPPFLAGS) -Iexercises/09-ring-buffer -std=c11 -Wall -Wextra -Werror -pedantic -O2 -g \
+	    -o build/bench/ring_bench tests/bench/*.c $(BENCH_IMPL)/09-ring-buffer/*.c -pthread -lrt
+	build/bench/ring_bench $(BENCH_ARGS)
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

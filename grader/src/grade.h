@@ -1,0 +1,141 @@
+/* grade.h - the grader's shared types: exercises, tests, verdicts, options */
+#ifndef GRADE_H
+#define GRADE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define NAME_LEN 96
+#define PATH_LEN 1024
+#define REASON_LEN 1536
+#define MAX_EXERCISES 64
+#define MAX_TESTS 128
+
+/* Exit statuses that the harness and Valgrind give a test process. */
+#define VALGRIND_EXIT 97
+#define EARLY_EXIT 86
+
+enum verdict {
+    V_PASS,
+    V_FAIL,      /* an assertion failed */
+    V_TIMEOUT,   /* Check's per-test limit */
+    V_CRASH,     /* killed by a signal */
+    V_VALGRIND,  /* memcheck error or leak in the test's processes */
+    V_LEFTOVER,  /* the audit found something left behind */
+    V_EXIT,      /* the code under test ended the test's process */
+    V_NOT_RUN,   /* the test program stopped before this test */
+};
+
+struct test {
+    char name[NAME_LEN];
+    double points;
+    bool bonus;
+    double seconds; /* native limit */
+    char file[PATH_LEN];
+    int line;
+    /* results */
+    enum verdict verdict;
+    double earned;
+    double duration;
+    char where[PATH_LEN]; /* file of the failing check */
+    int where_line;
+    char reason[REASON_LEN]; /* one to five lines, '\n' separated */
+};
+
+enum ex_state {
+    EX_GRADED,
+    EX_WRITTEN,      /* no code: answers only */
+    EX_NO_BUILD,     /* did not compile */
+    EX_MISSING,      /* the submission has no folder for it */
+    EX_BROKEN,       /* the test program could not list or run its tests */
+};
+
+struct exercise {
+    char name[NAME_LEN];
+    enum ex_state state;
+    int ntests;
+    struct test tests[MAX_TESTS];
+    double max, earned, bonus_max, bonus_earned;
+    int passed;
+    double seconds; /* wall time to build and run */
+    bool has_answers; /* the course has an ANSWERS.md template for it */
+    int questions, answered;
+    char note[REASON_LEN];      /* build errors, or why it could not run */
+    char leftovers[REASON_LEN]; /* what the sandbox found and removed */
+};
+
+struct options {
+    char root[PATH_LEN];  /* the course checkout: tests, headers, Makefile */
+    char impl[PATH_LEN];  /* the implementation folders */
+    char only[1024];
+    char test[NAME_LEN];
+    bool valgrind;
+    int jobs;
+    char json[PATH_LEN];
+    bool github;
+    double fail_under;
+    bool has_fail_under;
+    bool verbose;
+    bool color;
+    double time_scale; /* limit multiplier under Valgrind */
+    char student[PATH_LEN]; /* batch: the student's checkout */
+    bool tampered;
+    char tampered_files[REASON_LEN];
+};
+
+/* build.c */
+int prepare_course(const struct options *o, const char *work);
+int build_exercise(const struct options *o, const char *work, struct exercise *e);
+
+/* run.c */
+struct run_limits {
+    double wall;        /* seconds for the whole run */
+    size_t output_cap;  /* bytes of output kept */
+};
+struct run_result {
+    int status;         /* wait status of the program */
+    bool timed_out;
+    char *output;       /* what it printed (capped), NUL-terminated */
+    size_t output_len;
+    bool output_cut;
+    int stray;          /* processes still alive after it ended */
+};
+int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
+                  const struct run_limits *lim, struct run_result *r);
+void run_result_free(struct run_result *r);
+bool sandbox_is_namespace(void);
+void sandbox_init(void);
+uid_t sandbox_user(void);
+
+/* results.c */
+int list_tests(const char *listing, struct exercise *e);
+int scan_tests(const char *dir, struct exercise *e);
+void read_results(const char *xml, const char *events, const char *vgdir,
+                  const char *srcdir, double scale, struct exercise *e);
+
+/* answers.c */
+void check_answers(const char *template_path, const char *answers_path,
+                   struct exercise *e);
+
+/* report.c */
+void report_table(const struct options *o, struct exercise *ex, int n, double wall);
+int report_json(const struct options *o, const char *path, struct exercise *ex, int n,
+                double wall);
+void report_github(const struct options *o, struct exercise *ex, int n);
+
+/* util.c */
+double now_seconds(void);
+int mkdir_p(const char *path, mode_t mode);
+int remove_tree(const char *path);
+int copy_file(const char *from, const char *to);
+char *read_text(const char *path, size_t max, size_t *len);
+int write_text(const char *path, const char *text);
+void append(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+bool is_dir(const char *path);
+bool is_file(const char *path);
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+const char *verdict_word(enum verdict v);
+
+#endif

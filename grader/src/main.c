@@ -1,0 +1,593 @@
+/*
+ * main.c - the grader: builds each exercise against a submission, runs its
+ * Check tests under Valgrind in a sandbox, and prints the score.
+ *
+ * Why C: the grader's job is the week's own material (fork, exec, pipes,
+ * process groups, time limits, waiting for children), so the course's TAs can
+ * read and fix it with what they teach, and it needs nothing beyond the C
+ * toolchain the exercises already need. grader/grade, a thin shell script,
+ * installs missing tools, builds this program and runs it.
+ */
+#define _GNU_SOURCE
+#include "grade.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Default multiplier of test time limits under Valgrind. */
+#define VALGRIND_SCALE 5.0
+
+static char work_root[PATH_LEN];
+
+static void usage(FILE *out)
+{
+    fputs("usage: grader/grade [options]\n"
+          "  --impl DIR       folder holding the NN-topic implementation folders\n"
+          "                   (default: exercises; the TA's check is --impl solutions)\n"
+          "  --only LIST      comma-separated exercise folder names (default: all)\n"
+          "  --test NAME      one test of the (single) exercise named by --only\n"
+          "  --no-valgrind    functional run only, for a fast edit-test loop\n"
+          "  --jobs N         exercises graded at once (default: the number of CPUs)\n"
+          "  --json FILE      results in Gradescope's results.json form\n"
+          "  --github         also: job summary, annotations, GitHub Classroom result\n"
+          "  --fail-under N   exit 1 when the score is below N\n"
+          "  --verbose        the full output of every failed test\n"
+          "  --time-scale F   multiply test time limits by F under Valgrind (default 5)\n",
+          out);
+}
+
+static const char *find_program(const char *name, char *buf, size_t size)
+{
+    const char *dirs[] = {"/usr/local/bin", "/usr/bin", "/bin", NULL};
+
+    for (int i = 0; dirs[i]; i++) {
+        snprintf(buf, size, "%s/%s", dirs[i], name);
+        if (access(buf, X_OK) == 0)
+            return buf;
+    }
+    return NULL;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+    static const struct option longs[] = {
+        {"impl", required_argument, NULL, 'i'},
+        {"only", required_argument, NULL, 'o'},
+        {"test", required_argument, NULL, 't'},
+        {"no-valgrind", no_argument, NULL, 'n'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"json", required_argument, NULL, 'J'},
+        {"github", no_argument, NULL, 'g'},
+        {"fail-under", required_argument, NULL, 'f'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"time-scale", required_argument, NULL, 's'},
+        {"root", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    char *end;
+
+    memset(o, 0, sizeof(*o));
+    snprintf(o->impl, sizeof(o->impl), "exercises");
+    snprintf(o->root, sizeof(o->root), ".");
+    o->valgrind = true;
+    o->jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    o->time_scale = VALGRIND_SCALE;
+    o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            snprintf(o->impl, sizeof(o->impl), "%s", optarg);
+            break;
+        case 'o':
+            snprintf(o->only, sizeof(o->only), "%s", optarg);
+            break;
+        case 't':
+            snprintf(o->test, sizeof(o->test), "%s", optarg);
+            break;
+        case 'n':
+            o->valgrind = false;
+            break;
+        case 'j':
+            o->jobs = (int)strtol(optarg, &end, 10);
+            if (*end || o->jobs < 1 || o->jobs > 64)
+                fatal("--jobs wants a number from 1 to 64, not '%s'", optarg);
+            break;
+        case 'J':
+            snprintf(o->json, sizeof(o->json), "%s", optarg);
+            break;
+        case 'g':
+            o->github = true;
+            break;
+        case 'f':
+            o->fail_under = strtod(optarg, &end);
+            if (*end)
+                fatal("--fail-under wants a number, not '%s'", optarg);
+            o->has_fail_under = true;
+            break;
+        case 'v':
+            o->verbose = true;
+            break;
+        case 's':
+            o->time_scale = strtod(optarg, &end);
+            if (*end || o->time_scale < 1 || o->time_scale > 100)
+                fatal("--time-scale wants a number from 1 to 100, not '%s'", optarg);
+            break;
+        case 'r':
+            snprintf(o->root, sizeof(o->root), "%s", optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            fatal("unknown option; the list is above");
+        }
+    }
+    if (optind < argc)
+        fatal("unexpected argument '%s' (see grader/grade --help)", argv[optind]);
+    if (o->test[0] && (!o->only[0] || strchr(o->only, ',')))
+        fatal("--test needs exactly one exercise in --only (make grade EX=... TEST=...)");
+    if (!o->valgrind)
+        o->time_scale = 1;
+}
+
+static bool selected(const struct options *o, const char *name)
+{
+    char list[1024];
+
+    if (!o->only[0])
+        return true;
+    snprintf(list, sizeof(list), "%s", o->only);
+    for (char *s = strtok(list, ","); s; s = strtok(NULL, ","))
+        if (strcmp(s, name) == 0)
+            return true;
+    return false;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct exercise *)a)->name, ((const struct exercise *)b)->name);
+}
+
+/* The course's exercises: the NN-topic folders of tests/. */
+static int discover(const struct options *o, struct exercise *ex)
+{
+    char path[PATH_LEN];
+    DIR *d;
+    struct dirent *e;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "%s/tests", o->root);
+    d = opendir(path);
+    if (!d)
+        fatal("cannot read %s: %s (run the grader from the course repository)", path,
+              strerror(errno));
+    while ((e = readdir(d)) != NULL && n < MAX_EXERCISES) {
+        if (!(e->d_name[0] >= '0' && e->d_name[0] <= '9' && e->d_name[1] >= '0' &&
+              e->d_name[1] <= '9' && e->d_name[2] == '-'))
+            continue;
+        snprintf(path, sizeof(path), "%s/tests/%s", o->root, e->d_name);
+        if (!is_dir(path) || !selected(o, e->d_name))
+            continue;
+        memset(&ex[n], 0, sizeof(ex[n]));
+        snprintf(ex[n].name, sizeof(ex[n].name), "%s", e->d_name);
+        n++;
+    }
+    closedir(d);
+    qsort(ex, (size_t)n, sizeof(ex[0]), by_name);
+    if (o->only[0]) {
+        char list[1024];
+
+        snprintf(list, sizeof(list), "%s", o->only);
+        for (char *s = strtok(list, ","); s; s = strtok(NULL, ",")) {
+            bool found = false;
+
+            for (int i = 0; i < n; i++)
+                found = found || strcmp(ex[i].name, s) == 0;
+            if (!found)
+                fatal("no exercise named '%s' (the names are the folders of tests/)", s);
+        }
+    }
+    return n;
+}
+
+static bool has_c_tests(const char *root, const char *name)
+{
+    char path[PATH_LEN];
+    DIR *d;
+    struct dirent *e;
+    bool found = false;
+
+    snprintf(path, sizeof(path), "%s/tests/%s", root, name);
+    d = opendir(path);
+    if (!d)
+        return false;
+    while (!found && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+
+        found = len > 2 && strcmp(e->d_name + len - 2, ".c") == 0;
+    }
+    closedir(d);
+    return found;
+}
+
+static void prefix_for(int index, char *buf, size_t size)
+{
+    snprintf(buf, size, "g%ldx%d", (long)getppid() % 10000000, index);
+}
+
+/* Removes what the run left in /dev/shm under its prefix; says what it was. */
+static void sweep_shm(const char *prefix, struct exercise *e)
+{
+    DIR *d = opendir("/dev/shm");
+    struct dirent *ent;
+
+    if (!d)
+        return;
+    while ((ent = readdir(d)) != NULL) {
+        const char *name = ent->d_name;
+        bool sem = strncmp(name, "sem.", 4) == 0;
+        char path[PATH_LEN];
+
+        if (strncmp(name + (sem ? 4 : 0), prefix, strlen(prefix)) != 0 ||
+            name[(sem ? 4 : 0) + strlen(prefix)] != '-')
+            continue;
+        append(e->leftovers, sizeof(e->leftovers), "%s%s /%s", e->leftovers[0] ? ", " : "",
+               sem ? "semaphore" : "shared memory object", name + (sem ? 4 : 0));
+        snprintf(path, sizeof(path), "/dev/shm/%s", name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
+/* Reports and removes anything left in the run directory. */
+static void sweep_dir(const char *dir, struct exercise *e)
+{
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+
+    if (!d)
+        return;
+    while ((ent = readdir(d)) != NULL) {
+        char path[PATH_LEN];
+
+        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+            continue;
+        append(e->leftovers, sizeof(e->leftovers), "%sfile %s", e->leftovers[0] ? ", " : "",
+               ent->d_name);
+        snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
+        remove_tree(path);
+    }
+    closedir(d);
+}
+
+static void make_owned_dir(const char *path)
+{
+    mkdir_p(path, 0755);
+    if (geteuid() == 0 && chown(path, sandbox_user(), (gid_t)sandbox_user()) < 0)
+        fprintf(stderr, "grade: cannot hand %s to the sandbox user\n", path);
+}
+
+/* Builds, runs and scores one exercise; runs in a worker process. */
+static void grade_one(const struct options *o, int index, struct exercise *e)
+{
+    char dir[PATH_LEN], run[PATH_LEN], vg[PATH_LEN], list[PATH_LEN], xml[PATH_LEN];
+    char events[PATH_LEN], bin[PATH_LEN], src[PATH_LEN], prefix[32], valgrind[PATH_LEN];
+    char env_prefix[64], env_tmp[PATH_LEN + 16], env_events[PATH_LEN + 16],
+        env_xml[PATH_LEN + 16], env_scale[64], env_home[PATH_LEN + 8],
+        env_tmpdir[PATH_LEN + 8], env_temp[PATH_LEN + 8], vg_log[PATH_LEN + 16];
+    char *listing;
+    double start = now_seconds(), budget = 20;
+    struct run_result r;
+    struct run_limits lim = {30, 1 << 20};
+
+    snprintf(dir, sizeof(dir), "%s/%s", work_root, e->name);
+    snprintf(run, sizeof(run), "%s/run", dir);
+    snprintf(vg, sizeof(vg), "%s/vg", dir);
+    snprintf(list, sizeof(list), "%s/list.tsv", dir);
+    snprintf(xml, sizeof(xml), "%s/results.xml", dir);
+    snprintf(events, sizeof(events), "%s/events", dir);
+    snprintf(bin, sizeof(bin), "%s/build/%s/test", work_root, e->name);
+    snprintf(src, sizeof(src), "%s/src/%s", work_root, e->name);
+    mkdir_p(dir, 0755);
+    make_owned_dir(run);
+    make_owned_dir(vg);
+    make_owned_dir(dir);
+    prefix_for(index, prefix, sizeof(prefix));
+
+    if (build_exercise(o, work_root, e) < 0)
+        goto out;
+
+    /* the table of tests, from the test binary itself */
+    {
+        char *argv[] = {bin, "--list", list, NULL};
+        char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+
+        lim.wall = 10;
+        if (run_sandboxed(argv, envp, run, &lim, &r) < 0 || r.timed_out ||
+            !WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
+            e->state = EX_BROKEN;
+            snprintf(e->note, sizeof(e->note),
+                     "the test program could not list its tests%s",
+                     r.timed_out ? " (it hung before main)" : "");
+            run_result_free(&r);
+            goto out;
+        }
+        run_result_free(&r);
+        listing = read_text(list, 1 << 20, NULL);
+        if (!listing || list_tests(listing, e) < 0) {
+            free(listing);
+            e->state = EX_BROKEN;
+            snprintf(e->note, sizeof(e->note), "the test program listed no tests");
+            goto out;
+        }
+        free(listing);
+    }
+    if (o->test[0]) {
+        int keep = -1;
+
+        for (int i = 0; i < e->ntests; i++)
+            if (strcmp(e->tests[i].name, o->test) == 0)
+                keep = i;
+        if (keep < 0) {
+            e->state = EX_BROKEN;
+            snprintf(e->note, sizeof(e->note), "no test named %s here", o->test);
+            e->ntests = 0;
+            goto out;
+        }
+        e->tests[0] = e->tests[keep];
+        e->ntests = 1;
+    }
+    for (int i = 0; i < e->ntests; i++)
+        budget += e->tests[i].seconds * o->time_scale + (o->valgrind ? 1.0 : 0.2);
+
+    snprintf(env_prefix, sizeof(env_prefix), "GRADER_PREFIX=%s", prefix);
+    snprintf(env_tmp, sizeof(env_tmp), "GRADER_TMPDIR=%s", run);
+    snprintf(env_events, sizeof(env_events), "GRADER_EVENTS=%s/events", dir);
+    snprintf(env_xml, sizeof(env_xml), "GRADER_XML=%s", xml);
+    snprintf(env_scale, sizeof(env_scale), "CK_TIMEOUT_MULTIPLIER=%g", o->time_scale);
+    snprintf(env_home, sizeof(env_home), "HOME=%s", run);
+    snprintf(env_tmpdir, sizeof(env_tmpdir), "TMPDIR=%s", run);
+    snprintf(env_temp, sizeof(env_temp), "TEMP=%s", run);
+    snprintf(vg_log, sizeof(vg_log), "--log-file=%s/vg.%%p", vg);
+    {
+        char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "CK_VERBOSITY=normal",
+                        env_prefix, env_tmp, env_events, env_xml, env_scale, env_home,
+                        env_tmpdir, env_temp, NULL};
+        char *vg_argv[] = {valgrind, "--error-exitcode=97", "--leak-check=full",
+                           "--show-leak-kinds=definite,indirect",
+                           "--errors-for-leak-kinds=definite,indirect",
+                           "--run-libc-freeres=no", "--num-callers=16", vg_log, bin,
+                           o->test[0] ? (char *)o->test : NULL, NULL};
+        char *plain_argv[] = {bin, o->test[0] ? (char *)o->test : NULL, NULL};
+
+        if (o->valgrind && !find_program("valgrind", valgrind, sizeof(valgrind)))
+            fatal("valgrind is missing: run grader/setup grade");
+        lim.wall = budget;
+        lim.output_cap = 1 << 20;
+        if (run_sandboxed(o->valgrind ? vg_argv : plain_argv, envp, run, &lim, &r) < 0) {
+            e->state = EX_BROKEN;
+            snprintf(e->note, sizeof(e->note), "cannot start the tests: %s",
+                     strerror(errno));
+            goto out;
+        }
+    }
+    read_results(xml, events, o->valgrind ? vg : NULL, src, o->time_scale, e);
+    if (r.timed_out)
+        snprintf(e->note, sizeof(e->note),
+                 "the exercise's tests ran out of time (%.0f s in all) and were stopped",
+                 budget);
+    else if (r.stray)
+        snprintf(e->note, sizeof(e->note),
+                 "%d process(es) started by the tests were still running and were killed",
+                 r.stray);
+    if (o->verbose && r.output_len) {
+        char path[PATH_LEN];
+
+        snprintf(path, sizeof(path), "%s/output.txt", dir);
+        write_text(path, r.output);
+    }
+    run_result_free(&r);
+    e->state = EX_GRADED;
+out:
+    if (e->state != EX_GRADED) {
+        char tests[PATH_LEN];
+
+        snprintf(tests, sizeof(tests), "%s/course/tests/%s", work_root, e->name);
+        scan_tests(tests, e);
+        /* paths as the course names them */
+        for (int i = 0; i < e->ntests; i++) {
+            char *p = strstr(e->tests[i].file, "/course/");
+
+            if (p)
+                memmove(e->tests[i].file, p + 8, strlen(p + 8) + 1);
+        }
+    }
+    sweep_shm(prefix, e);
+    sweep_dir(run, e);
+    e->seconds = now_seconds() - start;
+}
+
+static void score(struct exercise *e)
+{
+    e->max = e->earned = e->bonus_max = e->bonus_earned = 0;
+    e->passed = 0;
+    for (int i = 0; i < e->ntests; i++) {
+        struct test *t = &e->tests[i];
+
+        if (e->state != EX_GRADED) {
+            t->verdict = V_NOT_RUN;
+            t->earned = 0;
+        }
+        if (t->bonus) {
+            e->bonus_max += t->points;
+            e->bonus_earned += t->earned;
+        } else {
+            e->max += t->points;
+            e->earned += t->earned;
+        }
+        e->passed += t->verdict == V_PASS;
+    }
+}
+
+static void save(const struct exercise *e, const char *path)
+{
+    FILE *f = fopen(path, "we");
+
+    if (!f)
+        _exit(3);
+    if (fwrite(e, sizeof(*e), 1, f) != 1)
+        _exit(3);
+    if (fclose(f) != 0)
+        _exit(3);
+}
+
+static bool load(struct exercise *e, const char *path)
+{
+    FILE *f = fopen(path, "re");
+    bool ok;
+
+    if (!f)
+        return false;
+    ok = fread(e, sizeof(*e), 1, f) == 1;
+    fclose(f);
+    return ok;
+}
+
+static void cleanup(void)
+{
+    if (work_root[0])
+        remove_tree(work_root);
+}
+
+static void on_signal(int sig)
+{
+    cleanup();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int main(int argc, char **argv)
+{
+    static struct exercise ex[MAX_EXERCISES];
+    struct options o;
+    int n, next = 0, running = 0, reported = 0;
+    pid_t workers[MAX_EXERCISES] = {0};
+    bool done[MAX_EXERCISES] = {false};
+    double start = now_seconds(), total = 0, max = 0;
+    char path[PATH_LEN], tmpl[PATH_LEN];
+    const char *tmp = getenv("TMPDIR");
+
+    parse_options(argc, argv, &o);
+    if (!is_dir(o.impl))
+        fatal("no folder '%s' to grade (--impl names the folder holding NN-topic folders)",
+              o.impl);
+    n = discover(&o, ex);
+    if (n == 0)
+        fatal("no exercises found in %s/tests", o.root);
+    snprintf(tmpl, sizeof(tmpl), "%s/grade-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(tmpl))
+        fatal("cannot make a work directory in %s: %s", tmpl, strerror(errno));
+    snprintf(work_root, sizeof(work_root), "%s", tmpl);
+    chmod(work_root, 0755);
+    atexit(cleanup);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+    sandbox_init();
+    snprintf(path, sizeof(path), "%s/build", work_root);
+    make_owned_dir(path);
+    if (prepare_course(&o, work_root) < 0) {
+        char *log;
+
+        snprintf(path, sizeof(path), "%s/harness.log", work_root);
+        log = read_text(path, 4096, NULL);
+        fatal("cannot build the test harness (is Check installed? run grader/setup "
+              "grade)\n%s",
+              log ? log : "");
+    }
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/tests/%s", o.root, ex[i].name);
+        if (!has_c_tests(o.root, ex[i].name)) {
+            ex[i].state = EX_WRITTEN;
+            done[i] = true;
+        }
+    }
+    report_table(&o, NULL, 0, 0); /* the heading */
+    while (reported < n) {
+        while (running < o.jobs && next < n) {
+            if (!done[next]) {
+                pid_t pid = fork();
+
+                if (pid < 0)
+                    fatal("fork: %s", strerror(errno));
+                if (pid == 0) {
+                    work_root[0] = work_root[0]; /* the parent removes it */
+                    grade_one(&o, next, &ex[next]);
+                    snprintf(path, sizeof(path), "%s/%s/result", work_root, ex[next].name);
+                    save(&ex[next], path);
+                    _exit(0);
+                }
+                workers[next] = pid;
+                running++;
+            }
+            next++;
+        }
+        while (reported < n && done[reported]) {
+            char t[PATH_LEN], a[PATH_LEN];
+
+            snprintf(t, sizeof(t), "%s/exercises/%s/ANSWERS.md", o.root, ex[reported].name);
+            snprintf(a, sizeof(a), "%s/%s/ANSWERS.md", o.impl, ex[reported].name);
+            check_answers(t, a, &ex[reported]);
+            score(&ex[reported]);
+            report_table(&o, &ex[reported], 1, -1);
+            reported++;
+        }
+        if (reported == n)
+            break;
+        {
+            int status;
+            pid_t pid = wait(&status);
+
+            if (pid < 0) {
+                if (errno == EINTR)
+                    continue;
+                fatal("wait: %s", strerror(errno));
+            }
+            for (int i = 0; i < n; i++) {
+                if (workers[i] != pid)
+                    continue;
+                snprintf(path, sizeof(path), "%s/%s/result", work_root, ex[i].name);
+                if (!load(&ex[i], path)) {
+                    ex[i].state = EX_BROKEN;
+                    snprintf(ex[i].note, sizeof(ex[i].note),
+                             "the grader failed on this exercise (worker status %d)",
+                             status);
+                }
+                done[i] = true;
+                running--;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        total += ex[i].earned;
+        max += ex[i].max;
+    }
+    if (o.json[0] && report_json(&o, o.json, ex, n, now_seconds() - start) < 0)
+        fprintf(stderr, "grade: cannot write %s: %s\n", o.json, strerror(errno));
+    if (o.github)
+        report_github(&o, ex, n);
+    report_table(&o, ex, n, now_seconds() - start); /* the summary and score */
+    if (o.has_fail_under && total < o.fail_under)
+        return 1;
+    return 0;
+}

@@ -1,0 +1,316 @@
+/* report.c - the grader's outputs: terminal table, Gradescope JSON, GitHub */
+#define _GNU_SOURCE
+#include "grade.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Failed tests shown per exercise when several exercises are graded. */
+#define SHOWN_FAILURES 6
+
+static const char *paint(const struct options *o, const char *code)
+{
+    return o->color ? code : "";
+}
+
+#define GREEN "\033[32m"
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define BOLD "\033[1m"
+#define PLAIN "\033[0m"
+
+static void rerun(const struct options *o, const struct exercise *e, const struct test *t,
+                  char *buf, size_t size)
+{
+    if (o->student[0]) {
+        snprintf(buf, size, "grader/grade --impl %s --only %s --test %s%s", o->impl,
+                 e->name, t->name, o->valgrind ? "" : " --no-valgrind");
+        return;
+    }
+    snprintf(buf, size, "make grade EX=%s TEST=%s%s%s%s", e->name, t->name,
+             strcmp(o->impl, "exercises") ? " IMPL=" : "",
+             strcmp(o->impl, "exercises") ? o->impl : "", o->valgrind ? "" : " FAST=1");
+}
+
+/* No test passes and most say ENOSYS: the starter stub, untouched. */
+static bool not_started(const struct exercise *e)
+{
+    int enosys = 0;
+
+    if (e->state != EX_GRADED || e->passed || !e->ntests)
+        return false;
+    for (int i = 0; i < e->ntests; i++)
+        enosys += strstr(e->tests[i].reason, "not implemented") != NULL;
+    return enosys * 2 >= e->ntests;
+}
+
+static void answers_line(const struct options *o, const struct exercise *e, bool alone)
+{
+    const char *word;
+
+    if (!e->has_answers || !e->questions)
+        return;
+    word = e->answered == e->questions ? "answered"
+           : e->answered              ? "partly answered"
+                                      : "not answered";
+    if (alone)
+        printf("%-22s %swritten: %s (%d/%d questions)%s, for TA review\n", e->name,
+               paint(o, e->answered == e->questions ? GREEN : YELLOW), word, e->answered,
+               e->questions, paint(o, PLAIN));
+    else
+        printf("    written answers: %s (%d/%d questions), for TA review\n", word,
+               e->answered, e->questions);
+}
+
+static void print_reason(const char *reason, const char *indent)
+{
+    const char *p = reason;
+    int lines = 0;
+
+    while (p && *p && lines < 4) {
+        const char *nl = strchr(p, '\n');
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+        printf("%s%.*s%s\n", indent, len > 300 ? 300 : len, p, len > 300 ? "..." : "");
+        lines++;
+        p = nl ? nl + 1 : NULL;
+    }
+}
+
+static void print_exercise(const struct options *o, const struct exercise *e, bool alone)
+{
+    int shown = 0, failed = 0;
+
+    if (e->state == EX_WRITTEN) {
+        answers_line(o, e, true);
+        return;
+    }
+    char count[32];
+
+    snprintf(count, sizeof(count), "%d/%d tests", e->passed, e->ntests);
+    printf("%-22s %-13s %s%5g/%-3g%s", e->name, count,
+           paint(o, e->earned == e->max ? GREEN : e->earned > 0 ? YELLOW : RED),
+           e->earned, e->max, paint(o, PLAIN));
+    if (e->bonus_max > 0)
+        printf(" (+%g/%g bonus)", e->bonus_earned, e->bonus_max);
+    printf("  %5.1fs\n", e->seconds);
+    switch (e->state) {
+    case EX_NO_BUILD:
+        printf("    %sdoes not compile%s: every test scores 0\n", paint(o, RED),
+               paint(o, PLAIN));
+        print_reason(e->note, "      ");
+        break;
+    case EX_MISSING:
+    case EX_BROKEN:
+        printf("    %s\n", e->note);
+        break;
+    default:
+        if (e->note[0])
+            printf("    note: %s\n", e->note);
+        break;
+    }
+    if (e->leftovers[0])
+        printf("    left behind and removed: %.400s\n", e->leftovers);
+    answers_line(o, e, false);
+    if (e->state != EX_GRADED)
+        return;
+    if (not_started(e)) {
+        printf("    not started: every function still fails with ENOSYS "
+               "(\"not implemented\")\n");
+        return;
+    }
+    for (int i = 0; i < e->ntests; i++) {
+        const struct test *t = &e->tests[i];
+        char cmd[512];
+
+        if (t->verdict == V_PASS)
+            continue;
+        failed++;
+        if (!alone && !o->verbose && shown == SHOWN_FAILURES)
+            continue;
+        shown++;
+        printf("    %s%-8s%s %s (%g pt%s%s)\n", paint(o, RED), verdict_word(t->verdict),
+               paint(o, PLAIN), t->name, t->points, t->points == 1 ? "" : "s",
+               t->bonus ? ", bonus" : "");
+        print_reason(t->reason, "             ");
+        if (t->where[0] && t->verdict != V_TIMEOUT)
+            printf("             at %s:%d\n", t->where, t->where_line);
+        rerun(o, e, t, cmd, sizeof(cmd));
+        printf("             rerun: %s\n", cmd);
+    }
+    if (failed > shown)
+        printf("    ... and %d more failed tests: make grade EX=%s\n", failed - shown,
+               e->name);
+}
+
+void report_table(const struct options *o, struct exercise *ex, int n, double wall)
+{
+    double total = 0, max = 0, bonus = 0;
+
+    if (!ex) {
+        printf("%sGrading %s/%s %s (%d job%s)%s\n", paint(o, BOLD), o->impl,
+               o->only[0] && !strchr(o->only, ',') ? "" : "",
+               o->valgrind ? "under Valgrind" : "without Valgrind (FAST: leaks not checked)",
+               o->jobs, o->jobs == 1 ? "" : "s", paint(o, PLAIN));
+        if (o->tampered)
+            printf("%sTAMPERED%s: protected files differ from the starter: %s\n",
+                   paint(o, RED), paint(o, PLAIN), o->tampered_files);
+        fflush(stdout);
+        return;
+    }
+    if (wall < 0) {
+        print_exercise(o, ex, !!o->only[0] && !strchr(o->only, ','));
+        fflush(stdout);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        total += ex[i].earned;
+        max += ex[i].max;
+        bonus += ex[i].bonus_earned;
+    }
+    printf("Graded in %.1fs%s%s\n", wall, o->valgrind ? "" : " without Valgrind",
+           o->tampered ? " (TAMPERED)" : "");
+    printf("Score: %g/%g", total, max);
+    if (bonus > 0)
+        printf(" (+%g bonus)", bonus);
+    printf("\n");
+    fflush(stdout);
+}
+
+/* Writes s as a JSON string. */
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+/* The text shown for one test: its reason and where to look. */
+static void test_output(const struct options *o, const struct exercise *e,
+                        const struct test *t, char *buf, size_t size)
+{
+    char cmd[512];
+
+    buf[0] = '\0';
+    if (e->state == EX_NO_BUILD) {
+        snprintf(buf, size, "COMPILE: the exercise does not compile:\n%s", e->note);
+        return;
+    }
+    if (e->state != EX_GRADED) {
+        snprintf(buf, size, "%s: %s", e->state == EX_MISSING ? "MISSING" : "BROKEN",
+                 e->note);
+        return;
+    }
+    if (t->verdict == V_PASS)
+        return;
+    snprintf(buf, size, "%s: %s", verdict_word(t->verdict), t->reason);
+    if (t->where[0])
+        append(buf, size, "\nat %s:%d", t->where, t->where_line);
+    rerun(o, e, t, cmd, sizeof(cmd));
+    append(buf, size, "\nrerun: %s", cmd);
+}
+
+int report_json(const struct options *o, const char *path, struct exercise *ex, int n,
+                double wall)
+{
+    FILE *f = fopen(path, "we");
+    double total = 0, bonus = 0, max = 0, bonus_max = 0;
+    bool first = true;
+    char out[REASON_LEN * 2];
+
+    if (!f)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        total += ex[i].earned;
+        bonus += ex[i].bonus_earned;
+        max += ex[i].max;
+        bonus_max += ex[i].bonus_max;
+    }
+    fprintf(f, "{\n  \"score\": %g,\n  \"execution_time\": %.0f,\n", total + bonus, wall);
+    snprintf(out, sizeof(out), "Score: %g/%g%s%s%s", total, max,
+             bonus > 0 ? " plus bonus " : "", "", o->valgrind ? "" : " (without Valgrind)");
+    if (bonus > 0)
+        snprintf(out, sizeof(out), "Score: %g/%g (+%g bonus)%s", total, max, bonus,
+                 o->valgrind ? "" : " (without Valgrind)");
+    if (o->tampered)
+        append(out, sizeof(out), "\nTAMPERED: protected files differ from the starter: %s",
+               o->tampered_files);
+    fputs("  \"output\": ", f);
+    json_string(f, out);
+    fputs(",\n  \"output_format\": \"text\",\n  \"visibility\": \"visible\",\n", f);
+    fprintf(f, "  \"extra_data\": {\"max\": %g, \"bonus\": %g, \"bonus_max\": %g, "
+               "\"tampered\": %s, "
+               "\"valgrind\": %s, \"sandbox_uid\": %ld, \"ipc_prefix\": \"g%ldx\"},\n",
+            max, bonus, bonus_max, o->tampered ? "true" : "false",
+            o->valgrind ? "true" : "false",
+            (long)sandbox_user(), (long)getpid() % 10000000);
+    fputs("  \"tests\": [", f);
+    for (int i = 0; i < n; i++) {
+        const struct exercise *e = &ex[i];
+
+        if (e->has_answers && e->questions) {
+            char name[NAME_LEN * 2];
+
+            snprintf(out, sizeof(out), "%s (%d/%d questions), for TA review",
+                     e->answered == e->questions ? "answered"
+                     : e->answered              ? "partly answered"
+                                                : "not answered",
+                     e->answered, e->questions);
+            snprintf(name, sizeof(name), "%s: written answers", e->name);
+            fprintf(f, "%s\n    {\"name\": ", first ? "" : ",");
+            json_string(f, name);
+            fprintf(f, ", \"score\": 0, \"max_score\": 0, \"status\": \"%s\", \"output\": ",
+                    e->answered == e->questions ? "passed" : "failed");
+            json_string(f, out);
+            fputs(", \"tags\": [", f);
+            json_string(f, e->name);
+            fputs(", \"written\"], \"visibility\": \"visible\"}", f);
+            first = false;
+        }
+        for (int j = 0; j < e->ntests; j++) {
+            const struct test *t = &e->tests[j];
+            char name[NAME_LEN * 2 + 4];
+
+            snprintf(name, sizeof(name), "%s: %s", e->name, t->name);
+            test_output(o, e, t, out, sizeof(out));
+            fprintf(f, "%s\n    {\"name\": ", first ? "" : ",");
+            json_string(f, name);
+            fprintf(f, ", \"number\": \"%d.%d\", \"score\": %g, \"max_score\": %g, "
+                       "\"status\": \"%s\", \"output\": ",
+                    i + 1, j + 1, t->earned, t->bonus ? 0.0 : t->points,
+                    t->verdict == V_PASS ? "passed" : "failed");
+            json_string(f, out);
+            fputs(", \"tags\": [", f);
+            json_string(f, e->name);
+            fprintf(f, "%s], \"visibility\": \"visible\"}", t->bonus ? ", \"bonus\"" : "");
+            first = false;
+        }
+    }
+    fputs("\n  ]\n}\n", f);
+    return fclose(f) == 0 ? 0 : -1;
+}

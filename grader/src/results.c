@@ -1,0 +1,429 @@
+/* results.c - turns Check's XML log, the harness's events and Valgrind's logs into verdicts */
+#define _GNU_SOURCE
+#include "grade.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LOGS 512
+
+int list_tests(const char *listing, struct exercise *e)
+{
+    const char *line = listing;
+
+    e->ntests = 0;
+    while (line && *line) {
+        const char *next = strchr(line, '\n');
+        struct test *t = &e->tests[e->ntests];
+        char kind[16];
+
+        memset(t, 0, sizeof(*t));
+        if (sscanf(line, "%95[^\t]\t%lf\t%15[^\t]\t%lf\t%1023[^\t]\t%d", t->name,
+                   &t->points, kind, &t->seconds, t->file, &t->line) == 6) {
+            t->bonus = strcmp(kind, "bonus") == 0;
+            if (t->points < 0 || t->points > 100 || t->seconds <= 0)
+                return -1;
+            if (++e->ntests == MAX_TESTS)
+                break;
+        }
+        line = next ? next + 1 : NULL;
+    }
+    return e->ntests > 0 ? 0 : -1;
+}
+
+/* Copies the text of <tag>...</tag> found in [from, end) into out, unescaped. */
+static bool xml_field(const char *from, const char *end, const char *tag, char *out,
+                      size_t size)
+{
+    char open[32], close[32];
+    const char *a, *b;
+    size_t n = 0;
+
+    snprintf(open, sizeof(open), "<%s>", tag);
+    snprintf(close, sizeof(close), "</%s>", tag);
+    a = strstr(from, open);
+    if (!a || a >= end)
+        return false;
+    a += strlen(open);
+    b = strstr(a, close);
+    if (!b || b > end)
+        return false;
+    while (a < b && n + 1 < size) {
+        static const struct {
+            const char *esc;
+            char c;
+        } ents[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'},
+                    {"&apos;", '\''}};
+        bool matched = false;
+
+        for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]) && *a == '&'; i++) {
+            size_t l = strlen(ents[i].esc);
+
+            if (strncmp(a, ents[i].esc, l) == 0) {
+                out[n++] = ents[i].c;
+                a += l;
+                matched = true;
+                break;
+            }
+        }
+        if (!matched)
+            out[n++] = *a++;
+    }
+    out[n] = '\0';
+    return true;
+}
+
+static struct test *find_test(struct exercise *e, const char *name)
+{
+    for (int i = 0; i < e->ntests; i++)
+        if (strcmp(e->tests[i].name, name) == 0)
+            return &e->tests[i];
+    return NULL;
+}
+
+/* What Check said of each test: result, message, place, duration. */
+struct check_says {
+    char result[16];
+    char message[REASON_LEN];
+    char where[PATH_LEN];
+    double duration;
+    bool seen;
+};
+
+static void parse_xml(const char *xml, struct exercise *e, struct check_says *says)
+{
+    const char *p = xml;
+
+    while (p && (p = strstr(p, "<test result=\"")) != NULL) {
+        const char *end = strstr(p, "</test>");
+        char id[NAME_LEN], dur[32];
+        struct test *t;
+        struct check_says *s;
+
+        if (!end)
+            break;
+        if (xml_field(p, end, "id", id, sizeof(id)) && (t = find_test(e, id))) {
+            s = &says[t - e->tests];
+            sscanf(p, "<test result=\"%15[^\"]", s->result);
+            xml_field(p, end, "message", s->message, sizeof(s->message));
+            xml_field(p, end, "fn", s->where, sizeof(s->where));
+            if (xml_field(p, end, "duration", dur, sizeof(dur)))
+                s->duration = strtod(dur, NULL);
+            s->seen = true;
+        }
+        p = end;
+    }
+}
+
+/* One Valgrind log: a process, its parent, and what memcheck found in it. */
+struct vglog {
+    long pid, ppid;
+    int errors;
+    char first[REASON_LEN]; /* the first error, "kind at func (file:line)" */
+};
+
+/* true when the frame's "(file.c:N)" names a file of the submission. */
+static bool student_frame(const char *frame, const char *srcdir)
+{
+    const char *open = strrchr(frame, '(');
+    char file[256], path[PATH_LEN];
+
+    if (!open || sscanf(open + 1, "%255[^:)]", file) != 1 || strchr(file, '/'))
+        return false;
+    snprintf(path, sizeof(path), "%s/%s", srcdir, file);
+    return is_file(path);
+}
+
+/* Records the error block just read, if it is the first worth reporting. */
+static void vg_block(struct vglog *v, const char *header, const char *frame)
+{
+    const char *record;
+    int keep;
+
+    if (v->first[0] || !frame[0] || strncmp(header, "Process terminating", 19) == 0)
+        return;
+    record = strstr(header, " in loss record");
+    keep = record ? (int)(record - header) : (int)strlen(header);
+    snprintf(v->first, sizeof(v->first), "%.*s at %s", keep, header, frame);
+}
+
+static void parse_vglog(const char *path, const char *srcdir, struct vglog *v)
+{
+    char *text = read_text(path, 1 << 20, NULL);
+    char header[256] = "", frame[512] = "";
+    bool in_block = false, student = false;
+
+    memset(v, 0, sizeof(*v));
+    if (!text)
+        return;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char *body = strstr(line, "== ");
+        long pid;
+
+        if (sscanf(line, "==%ld==", &pid) != 1)
+            continue;
+        v->pid = pid;
+        body = body ? body + 3 : (char *)"";
+        if (strncmp(body, "   at ", 6) == 0 || strncmp(body, "   by ", 6) == 0) {
+            const char *f = strchr(body, ':');
+
+            if (!in_block || !f || student)
+                continue;
+            if (student_frame(f, srcdir)) {
+                snprintf(frame, sizeof(frame), "%s", f + 2);
+                student = true;
+            } else if (!frame[0] && strstr(f, ".c:")) {
+                snprintf(frame, sizeof(frame), "%s", f + 2);
+            }
+            continue;
+        }
+        if (in_block)
+            vg_block(v, header, frame);
+        in_block = false;
+        if (sscanf(body, "Parent PID: %ld", &v->ppid) == 1 ||
+            sscanf(body, "ERROR SUMMARY: %d", &v->errors) == 1)
+            continue;
+        if (body[0] && body[0] != ' ') {
+            snprintf(header, sizeof(header), "%s", body);
+            frame[0] = '\0';
+            student = false;
+            in_block = true;
+        }
+    }
+    if (in_block)
+        vg_block(v, header, frame);
+    free(text);
+}
+
+static int read_vglogs(const char *dir, const char *srcdir, struct vglog *logs)
+{
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    int n = 0;
+
+    if (!d)
+        return 0;
+    while ((ent = readdir(d)) != NULL && n < MAX_LOGS) {
+        char path[PATH_LEN];
+
+        if (strncmp(ent->d_name, "vg.", 3) != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
+        parse_vglog(path, srcdir, &logs[n]);
+        if (logs[n].pid)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* The test pid that pid descends from (through the logs' parent links). */
+static long owner_test(long pid, const struct vglog *logs, int nlogs,
+                       const long *test_pids, int ntests, int *which)
+{
+    for (int depth = 0; depth < 64 && pid > 0; depth++) {
+        for (int i = 0; i < ntests; i++)
+            if (test_pids[i] == pid) {
+                *which = i;
+                return pid;
+            }
+        long parent = 0;
+
+        for (int i = 0; i < nlogs; i++)
+            if (logs[i].pid == pid)
+                parent = logs[i].ppid;
+        pid = parent;
+    }
+    return 0;
+}
+
+static void read_events(const char *path, struct exercise *e, long *pids, bool *ended,
+                        bool *exited)
+{
+    char *text = read_text(path, 1 << 20, NULL);
+
+    if (!text)
+        return;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char what[16], name[NAME_LEN];
+        long pid;
+        struct test *t;
+
+        if (sscanf(line, "%15s %95s %ld", what, name, &pid) != 3 ||
+            !(t = find_test(e, name)))
+            continue;
+        if (strcmp(what, "begin") == 0)
+            pids[t - e->tests] = pid;
+        else if (strcmp(what, "end") == 0 && pids[t - e->tests] == pid)
+            ended[t - e->tests] = true;
+        else if (strcmp(what, "exit") == 0)
+            exited[t - e->tests] = true;
+    }
+    free(text);
+}
+
+static void say(struct test *t, enum verdict v, const char *fmt, const char *detail)
+{
+    t->verdict = v;
+    snprintf(t->reason, sizeof(t->reason), fmt, detail);
+}
+
+static void add_line(struct test *t, const char *text)
+{
+    if (text && *text)
+        append(t->reason, sizeof(t->reason), "%s%s", t->reason[0] ? "\n" : "", text);
+}
+
+void read_results(const char *xml, const char *events, const char *vgdir,
+                  const char *srcdir, double scale, struct exercise *e)
+{
+    static struct check_says says[MAX_TESTS];
+    static struct vglog logs[MAX_LOGS];
+    long pids[MAX_TESTS] = {0};
+    bool ended[MAX_TESTS] = {false}, exited[MAX_TESTS] = {false};
+    char vgnote[MAX_TESTS][REASON_LEN];
+    int vgerrors[MAX_TESTS] = {0};
+    char *text = read_text(xml, 8 << 20, NULL);
+    int nlogs = vgdir ? read_vglogs(vgdir, srcdir, logs) : 0;
+
+    memset(says, 0, sizeof(says));
+    memset(vgnote, 0, sizeof(vgnote));
+    if (text)
+        parse_xml(text, e, says);
+    free(text);
+    read_events(events, e, pids, ended, exited);
+    for (int i = 0; i < nlogs; i++) {
+        int which;
+
+        if (!logs[i].errors || !owner_test(logs[i].pid, logs, nlogs, pids, e->ntests,
+                                           &which))
+            continue;
+        vgerrors[which] += logs[i].errors;
+        if (!vgnote[which][0] && logs[i].first[0])
+            snprintf(vgnote[which], REASON_LEN, "Valgrind: %s%s", logs[i].first,
+                     pids[which] == logs[i].pid ? "" : " (in a child process)");
+    }
+
+    for (int i = 0; i < e->ntests; i++) {
+        struct test *t = &e->tests[i];
+        struct check_says *s = &says[i];
+        int code, sig;
+        char sigdesc[128];
+
+        t->duration = s->duration > 0 ? s->duration : 0;
+        t->where[0] = '\0';
+        if (s->seen && sscanf(s->where, "%1023[^:]:%d", t->where, &t->where_line) != 2)
+            t->where[0] = '\0';
+        /* Check gives the file's base name: the test's own file when it matches */
+        if (t->where[0] && !strchr(t->where, '/')) {
+            const char *base = strrchr(t->file, '/');
+
+            if (base && strcmp(base + 1, t->where) == 0)
+                snprintf(t->where, sizeof(t->where), "%s", t->file);
+        }
+        if (!s->seen) {
+            say(t, V_NOT_RUN, "%s",
+                "did not run: the test program stopped before reaching this test");
+        } else if (strcmp(s->result, "success") == 0) {
+            if (events && pids[i] && !ended[i])
+                say(t, V_EXIT, "%s",
+                    "the test's process ended before the test finished: the code "
+                    "under test called _exit() or exec() in the caller's process");
+            else if (vgerrors[i])
+                say(t, V_VALGRIND, "%s", vgnote[i][0] ? vgnote[i]
+                                                      : "Valgrind reported errors");
+            else
+                t->verdict = V_PASS;
+        } else if (strcmp(s->result, "failure") == 0) {
+            if (strncmp(s->message, "left behind: ", 13) == 0)
+                say(t, V_LEFTOVER, "%s", s->message);
+            else
+                say(t, V_FAIL, "%s", s->message);
+            add_line(t, vgnote[i]);
+        } else if (strstr(s->message, "Test timeout expired")) {
+            char msg[256];
+
+            snprintf(msg, sizeof(msg),
+                     "timed out after %g s: a process may be waiting for end of file "
+                     "on a pipe whose write end is still open, or on a semaphore "
+                     "nobody posts",
+                     t->seconds * scale);
+            say(t, V_TIMEOUT, "%s", msg);
+        } else if (sscanf(s->message, "Early exit with return value %d", &code) == 1) {
+            if (code == VALGRIND_EXIT && vgerrors[i])
+                say(t, V_VALGRIND, "%s", vgnote[i]);
+            else if (code == EARLY_EXIT || exited[i])
+                say(t, V_EXIT, "%s",
+                    "the code under test called exit() in the test's own process: "
+                    "library code returns, it never exits");
+            else {
+                char msg[128];
+
+                snprintf(msg, sizeof(msg),
+                         "the test's process exited with status %d in the middle of "
+                         "the test",
+                         code);
+                say(t, V_EXIT, "%s", msg);
+            }
+        } else if (sscanf(s->message, "Received signal %d (%127[^)])", &sig, sigdesc) ==
+                   2) {
+            char msg[256];
+
+            snprintf(msg, sizeof(msg), "crashed: %s (signal %d)", sigdesc, sig);
+            say(t, V_CRASH, "%s", msg);
+            add_line(t, vgnote[i]);
+        } else {
+            say(t, V_FAIL, "%s", s->message);
+            add_line(t, vgnote[i]);
+        }
+        t->earned = t->verdict == V_PASS ? t->points : 0;
+    }
+}
+
+/* The declared tests of an exercise read from its sources (GRADED_TEST and
+ * BONUS_TEST lines): used when the test binary cannot be built, so that the
+ * exercise still shows what it is worth. */
+int scan_tests(const char *dir, struct exercise *e)
+{
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+
+    e->ntests = 0;
+    if (!d)
+        return -1;
+    while ((ent = readdir(d)) != NULL) {
+        char path[PATH_LEN], line[512];
+        size_t len = strlen(ent->d_name);
+        FILE *f;
+        int lineno = 0;
+
+        if (len < 3 || strcmp(ent->d_name + len - 2, ".c") != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
+        f = fopen(path, "re");
+        if (!f)
+            continue;
+        while (fgets(line, sizeof(line), f) && e->ntests < MAX_TESTS) {
+            struct test *t = &e->tests[e->ntests];
+            bool bonus = strncmp(line, "BONUS_TEST(", 11) == 0;
+
+            lineno++;
+            if (!bonus && strncmp(line, "GRADED_TEST(", 12) != 0)
+                continue;
+            memset(t, 0, sizeof(*t));
+            if (sscanf(strchr(line, '(') + 1, " %95[A-Za-z0-9_] , %lf , %lf", t->name,
+                       &t->points, &t->seconds) != 3)
+                continue;
+            t->bonus = bonus;
+            t->line = lineno;
+            snprintf(t->file, sizeof(t->file), "%s", path);
+            t->verdict = V_NOT_RUN;
+            e->ntests++;
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return 0;
+}
