@@ -82,6 +82,11 @@ struct options {
     char student[PATH_LEN]; /* batch: the student's checkout */
     bool tampered;
     char tampered_files[REASON_LEN];
+    bool check_integrity;     /* --github, --batch or --starter */
+    char starter[128];        /* --starter REV; default the root commit */
+    char integrity_note[256]; /* why integrity could not be checked */
+    char out_dir[PATH_LEN];   /* batch: where the gradebook goes */
+    bool quiet;               /* batch: no table on stdout */
 };
 
 /* build.c */
@@ -123,6 +128,19 @@ void report_table(const struct options *o, struct exercise *ex, int n, double wa
 int report_json(const struct options *o, const char *path, struct exercise *ex, int n,
                 double wall);
 void report_github(const struct options *o, struct exercise *ex, int n);
+
+/* integrity.c: protected files of the checkout repo changed since starter
+ * (its root commit when empty), comma-separated into list; -1 with why when
+ * it cannot tell. */
+int check_integrity(const char *repo, const char *starter, char *list, size_t size,
+                    char *why, size_t why_size);
+
+/* main.c: grades o->impl against the course in o->root; the score. */
+double grade_submission(struct options *o, double *max, double *bonus);
+const struct exercise *graded_exercises(int *n);
+
+/* batch.c */
+int grade_batch(struct options *o, char **dirs, int ndirs);
 
 /* util.c */
 double now_seconds(void);

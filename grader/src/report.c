@@ -157,6 +157,8 @@ void report_table(const struct options *o, struct exercise *ex, int n, double wa
         if (o->tampered)
             printf("%sTAMPERED%s: protected files differ from the starter: %s\n",
                    paint(o, RED), paint(o, PLAIN), o->tampered_files);
+        else if (o->integrity_note[0])
+            printf("integrity: %s\n", o->integrity_note);
         fflush(stdout);
         return;
     }
