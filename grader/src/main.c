@@ -423,6 +423,9 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
 
         snprintf(path, sizeof(path), "%s/output.txt", dir);
         write_text(path, r.output);
+        if (r.output_cut)
+            append(e->note, sizeof(e->note), "%sthe tests' output was cut at %zu bytes",
+                   e->note[0] ? "; " : "", r.output_len);
     }
     run_result_free(&r);
     e->state = EX_GRADED;
@@ -443,6 +446,29 @@ out:
     sweep_shm(prefix, e);
     sweep_dir(run, e);
     e->seconds = now_seconds() - start;
+}
+
+/* --verbose: everything the tests (or the build) printed, for an exercise
+ * that lost points. */
+static void show_output(const struct exercise *e)
+{
+    char path[PATH_LEN];
+    char *text;
+
+    if (e->state == EX_WRITTEN || (e->state == EX_GRADED && e->passed == e->ntests))
+        return;
+    snprintf(path, sizeof(path), "%s/%s/%s", work_root, e->name,
+             e->state == EX_NO_BUILD ? "build.log" : "output.txt");
+    text = read_text(path, 1 << 20, NULL);
+    if (text && *text) {
+        printf("    ---- %s of %s ----\n", e->state == EX_NO_BUILD ? "build log" : "output",
+               e->name);
+        fputs(text, stdout);
+        if (text[strlen(text) - 1] != '\n')
+            putchar('\n');
+        printf("    ---- end of %s ----\n", e->name);
+    }
+    free(text);
 }
 
 static void score(struct exercise *e)
@@ -593,6 +619,8 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
             check_answers(t, a, &ex[reported]);
             score(&ex[reported]);
             report_table(&o, &ex[reported], 1, -1);
+            if (o.verbose)
+                show_output(&ex[reported]);
             reported++;
         }
         if (reported == n)

@@ -135,8 +135,11 @@ static void print_exercise(const struct options *o, const struct exercise *e, bo
                paint(o, PLAIN), t->name, t->points, t->points == 1 ? "" : "s",
                t->bonus ? ", bonus" : "");
         print_reason(t->reason, "             ");
+        /* for a crash or an exit Check names the last check that passed */
         if (t->where[0] && t->verdict != V_TIMEOUT)
-            printf("             at %s:%d\n", t->where, t->where_line);
+            printf("             %s %s:%d\n",
+                   t->verdict == V_FAIL || t->verdict == V_LEFTOVER ? "at" : "after",
+                   t->where, t->where_line);
         rerun(o, e, t, cmd, sizeof(cmd));
         printf("             rerun: %s\n", cmd);
     }
