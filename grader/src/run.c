@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -95,8 +96,15 @@ static void exec_program(char *const argv[], char *const envp[])
 /* pid 1 of the namespace: start the program, reap everything, report. */
 static void be_init(char *const argv[], char *const envp[], int status_fd)
 {
-    pid_t main_pid = fork();
+    pid_t main_pid;
     int status = 0;
+
+    /* a /proc of this namespace, so that /proc/PID means the pids the tests
+     * see; private, so that the mount does not reach the rest of the machine */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        _exit(125);
+    main_pid = fork();
 
     if (main_pid < 0)
         _exit(125);
@@ -139,7 +147,7 @@ static void be_jail(char *const argv[], char *const envp[], const char *cwd,
     if (use_namespace) {
         pid_t init;
 
-        if (unshare(CLONE_NEWPID) < 0)
+        if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0)
             _exit(125);
         init = fork();
 
@@ -304,7 +312,7 @@ void sandbox_init(void)
         return;
     pid = fork();
     if (pid == 0)
-        _exit(unshare(CLONE_NEWPID) == 0 ? 0 : 1);
+        _exit(unshare(CLONE_NEWPID | CLONE_NEWNS) == 0 ? 0 : 1);
     if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
         WEXITSTATUS(status) == 0)
         use_namespace = true;
