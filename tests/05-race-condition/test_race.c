@@ -1,0 +1,353 @@
+/* test_race.c - tests of 05-race-condition: a shared counter with and without a semaphore */
+#define _GNU_SOURCE
+#include "harness.h"
+#include "race.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* true when /dev/shm holds the shared memory object (or, with sem, the
+ * semaphore) called name. */
+static bool ipc_entry_exists(const char *name, bool sem)
+{
+    char path[512];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "/dev/shm/%s%s", sem ? "sem." : "", name + 1);
+    return stat(path, &st) == 0;
+}
+
+/* Iterations for a counting test. Under Valgrind (where the grader raises the
+ * time multiplier) each increment costs about 50 times more, so it gets a
+ * tenth: the counts stay exact with the semaphore, and still come out short
+ * without it. */
+static long scaled_iters(long iters)
+{
+    return test_scaled(1.0) > 1.0 ? iters / 10 : iters;
+}
+
+/* Runs race_counter with the semaphore and checks the count is exact and that
+ * both names are gone afterwards. */
+static void assert_exact_count(int procs, long iters)
+{
+    char name[128];
+    long count;
+
+    iters = scaled_iters(iters);
+    test_ipc_name(name, sizeof(name), "exact");
+    errno = 0;
+    count = race_counter(name, procs, iters, true);
+    ck_assert_msg(count != -1, "race_counter(%d procs, %ld iters, semaphore) failed: %s",
+                  procs, iters, strerror(errno));
+    ck_assert_msg(count == procs * iters,
+                  "%d procs x %ld iters with the semaphore gave %ld, expected %ld: the "
+                  "load, the add and the store must all happen between sem_wait and "
+                  "sem_post, and the parent must wait for every child before reading",
+                  procs, iters, count, procs * iters);
+}
+
+GRADED_TEST(semaphore_count_exact_one_process, 0.5, 2)
+{
+    assert_exact_count(1, 100000);
+}
+
+/* Millions of increments (natively): a store that escapes the critical section
+ * (after sem_post) loses updates here every time. */
+GRADED_TEST(semaphore_count_exact_two_processes, 1, 3)
+{
+    assert_exact_count(2, 2000000);
+}
+
+GRADED_TEST(semaphore_count_exact_four_processes, 0.5, 2)
+{
+    assert_exact_count(4, 100000);
+}
+
+GRADED_TEST(semaphore_count_exact_eight_processes, 0.5, 3)
+{
+    assert_exact_count(8, 50000);
+}
+
+GRADED_TEST(unlocked_count_between_one_and_total, 1, 2)
+{
+    const long iters = scaled_iters(100000);
+    char name[128];
+    long count;
+
+    test_ipc_name(name, sizeof(name), "unlocked");
+    errno = 0;
+    count = race_counter(name, 4, iters, false);
+    ck_assert_msg(count != -1, "race_counter(4 procs, %ld iters, no semaphore) failed: %s",
+                  iters, strerror(errno));
+    ck_assert_msg(count >= 1 && count <= 4 * iters,
+                  "4 procs x %ld iters without the semaphore gave %ld: lost updates can "
+                  "make it smaller than %ld, but never below 1 or above it",
+                  iters, count, 4 * iters);
+}
+
+GRADED_TEST(unlocked_single_process_counts_exactly, 0.5, 2)
+{
+    const long iters = scaled_iters(100000);
+    char name[128];
+    long count;
+
+    test_ipc_name(name, sizeof(name), "single");
+    errno = 0;
+    count = race_counter(name, 1, iters, false);
+    ck_assert_msg(count != -1, "race_counter(1 proc, %ld iters, no semaphore) failed: %s",
+                  iters, strerror(errno));
+    ck_assert_msg(count == iters,
+                  "one process alone cannot race, yet it counted %ld of %ld: start the "
+                  "counter at 0 and read it after the child has ended",
+                  count, iters);
+}
+
+GRADED_TEST(zero_iterations_count_zero, 0.5, 2)
+{
+    char name[128];
+    long count;
+
+    for (int sem = 0; sem <= 1; sem++) {
+        test_ipc_name(name, sizeof(name), "zero");
+        errno = 0;
+        count = race_counter(name, 3, 0, sem);
+        ck_assert_msg(count == 0, "3 procs x 0 iters (%s semaphore) gave %ld (%s), "
+                      "expected 0", sem ? "with" : "without", count,
+                      count == -1 ? strerror(errno) : "no error");
+    }
+}
+
+GRADED_TEST(existing_shm_object_gives_eexist_untouched, 1, 2)
+{
+    enum { SIZE = 4096 };
+    char name[128];
+    unsigned char *p;
+    struct stat st;
+    long count;
+    int fd, err;
+    bool intact = true, sem_left;
+
+    test_ipc_name(name, sizeof(name), "taken");
+    fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    ck_assert_msg(fd >= 0, "test setup: shm_open: %s", strerror(errno));
+    ck_assert_int_eq(ftruncate(fd, SIZE), 0);
+    p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ck_assert_msg(p != MAP_FAILED, "test setup: mmap: %s", strerror(errno));
+    memset(p, 0xA5, SIZE);
+
+    errno = 0;
+    count = race_counter(name, 2, 1000, true);
+    err = errno;
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    /* a shrunk object would raise SIGBUS past its end: look only if intact */
+    for (size_t i = 0; st.st_size >= SIZE && i < SIZE; i++)
+        if (p[i] != 0xA5)
+            intact = false;
+    munmap(p, SIZE);
+    close(fd);
+    ck_assert_msg(ipc_entry_exists(name, false),
+                  "the existing shared memory object was unlinked: only unlink what "
+                  "this call created");
+    shm_unlink(name);
+    sem_left = ipc_entry_exists(name, true);
+    sem_unlink(name);
+    ck_assert_msg(count == -1 && err == EEXIST,
+                  "the shared memory object already existed: expected -1 with EEXIST, "
+                  "got %ld (errno %d, %s); open it with O_CREAT | O_EXCL",
+                  count, err, strerror(err));
+    ck_assert_msg(st.st_size == SIZE && intact,
+                  "the existing object was changed (size %lld, expected %d; contents "
+                  "%s): an object this call did not create must be left as it was",
+                  (long long)st.st_size, SIZE, intact ? "intact" : "overwritten");
+    ck_assert_msg(!sem_left, "after EEXIST a semaphore %s was left behind", name);
+}
+
+GRADED_TEST(existing_semaphore_gives_eexist_untouched, 1, 2)
+{
+    char name[128];
+    sem_t *mine, *again;
+    long count;
+    int err, value = -1;
+    bool shm_left;
+
+    test_ipc_name(name, sizeof(name), "taken");
+    mine = sem_open(name, O_CREAT | O_EXCL, 0600, 3);
+    ck_assert_msg(mine != SEM_FAILED, "test setup: sem_open: %s", strerror(errno));
+
+    errno = 0;
+    count = race_counter(name, 2, 1000, true);
+    err = errno;
+    again = sem_open(name, 0);
+    if (again != SEM_FAILED) {
+        sem_getvalue(again, &value);
+        sem_close(again);
+    }
+    sem_close(mine);
+    sem_unlink(name);
+    shm_left = ipc_entry_exists(name, false);
+    shm_unlink(name);
+    ck_assert_msg(count == -1 && err == EEXIST,
+                  "the semaphore already existed: expected -1 with EEXIST, got %ld "
+                  "(errno %d, %s); open it with O_CREAT | O_EXCL",
+                  count, err, strerror(err));
+    ck_assert_msg(again != SEM_FAILED,
+                  "the existing semaphore was unlinked: on EEXIST it is not yours to "
+                  "remove");
+    ck_assert_msg(value == 3, "the existing semaphore's value went from 3 to %d", value);
+    ck_assert_msg(!shm_left, "after EEXIST the shared memory object %s was left behind: "
+                  "remove what this call created before failing", name);
+}
+
+GRADED_TEST(no_ipc_name_left_after_count, 1, 2)
+{
+    char name[128];
+    long count;
+
+    for (int sem = 0; sem <= 1; sem++) {
+        bool shm_left, sem_left;
+
+        int err;
+
+        test_ipc_name(name, sizeof(name), "left");
+        count = race_counter(name, 2, 1000, sem);
+        err = errno;
+        shm_left = ipc_entry_exists(name, false);
+        sem_left = ipc_entry_exists(name, true);
+        shm_unlink(name);
+        sem_unlink(name);
+        ck_assert_msg(count != -1, "race_counter (%s semaphore) failed: %s",
+                      sem ? "with" : "without", strerror(err));
+        ck_assert_msg(!shm_left, "the shared memory object %s was left in /dev/shm "
+                      "(%s semaphore): shm_unlink it before returning", name,
+                      sem ? "with" : "without");
+        ck_assert_msg(!sem_left, "the semaphore %s was left in /dev/shm: sem_unlink "
+                      "it before returning", name);
+    }
+}
+
+GRADED_TEST(invalid_name_gives_einval, 0.5, 2)
+{
+    char name[128], nested[160];
+    const char *bad[3];
+
+    test_ipc_name(name, sizeof(name), "bad");
+    snprintf(nested, sizeof(nested), "%s/x", name);
+    bad[0] = NULL;
+    bad[1] = name + 1; /* no leading slash */
+    bad[2] = nested;
+    for (int i = 0; i < 3; i++) {
+        long count;
+        int err;
+
+        errno = 0;
+        count = race_counter(bad[i], 2, 10, true);
+        err = errno;
+        /* glibc accepts a name without the slash: remove what it made */
+        bool created = ipc_entry_exists(name, false) || ipc_entry_exists(name, true);
+
+        shm_unlink(name);
+        sem_unlink(name);
+        ck_assert_msg(count == -1 && err == EINVAL,
+                      "name \"%s\": expected -1 with EINVAL, got %ld (errno %d, %s)",
+                      bad[i] ? bad[i] : "(null)", count, err, strerror(err));
+        ck_assert_msg(!created, "name \"%s\" was rejected, but an object was created",
+                      bad[i] ? bad[i] : "(null)");
+    }
+}
+
+GRADED_TEST(bad_procs_or_iters_give_einval, 0.5, 2)
+{
+    static const struct {
+        int procs;
+        long iters;
+    } bad[] = {{0, 10}, {-1, 10}, {2, -1}};
+    char name[128];
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        long count;
+        int err;
+        bool created;
+
+        test_ipc_name(name, sizeof(name), "args");
+        errno = 0;
+        count = race_counter(name, bad[i].procs, bad[i].iters, true);
+        err = errno;
+        created = ipc_entry_exists(name, false) || ipc_entry_exists(name, true);
+        shm_unlink(name);
+        sem_unlink(name);
+        ck_assert_msg(count == -1 && err == EINVAL,
+                      "procs %d, iters %ld: expected -1 with EINVAL, got %ld (errno %d, "
+                      "%s)", bad[i].procs, bad[i].iters, count, err, strerror(err));
+        ck_assert_msg(!created, "procs %d, iters %ld: an IPC object was left behind",
+                      bad[i].procs, bad[i].iters);
+    }
+}
+
+GRADED_TEST(children_leave_with__exit, 0.5, 2)
+{
+    char name[128];
+    long count;
+
+    test_ipc_name(name, sizeof(name), "exit");
+    count = race_counter(name, 4, 1000, false);
+    ck_assert_msg(count != -1, "race_counter failed: %s", strerror(errno));
+    ck_assert_msg(test_exit_calls() == 0,
+                  "%d children left through exit(): a forked child must end with "
+                  "_exit so that it does not run its parent's exit handlers",
+                  test_exit_calls());
+}
+
+GRADED_TEST(callers_other_child_left_alone, 0.5, 2)
+{
+    char name[128];
+    siginfo_t info;
+    long count;
+    pid_t mine, got;
+    int status, err;
+
+    mine = fork();
+    ck_assert_int_ge(mine, 0);
+    if (mine == 0)
+        _exit(42);
+    /* wait until it is a zombie without reaping it */
+    memset(&info, 0, sizeof(info));
+    ck_assert_int_eq(waitid(P_PID, (id_t)mine, &info, WEXITED | WNOWAIT), 0);
+
+    test_ipc_name(name, sizeof(name), "other");
+    count = race_counter(name, 2, 1000, false);
+    err = errno;
+    got = waitpid(mine, &status, WNOHANG);
+    ck_assert_msg(count != -1, "race_counter failed: %s", strerror(err));
+    ck_assert_msg(got == mine, "the caller's own child (pid %ld) was reaped by "
+                  "race_counter: wait for your children by pid (waitpid), not with "
+                  "wait()", (long)mine);
+    ck_assert_int_eq(WEXITSTATUS(status), 42);
+}
+
+GRADED_TEST(no_descriptor_left, 0.5, 2)
+{
+    char name[128];
+    int before = test_open_fds();
+
+    for (int sem = 0; sem <= 1; sem++) {
+        long count;
+        int after, err;
+
+        test_ipc_name(name, sizeof(name), "fds");
+        count = race_counter(name, 2, 1000, sem);
+        err = errno;
+        after = test_open_fds();
+        ck_assert_msg(count != -1, "race_counter failed: %s", strerror(err));
+        ck_assert_msg(after == before, "%d descriptors open before the call, %d after "
+                      "(%s semaphore): close the shared memory descriptor",
+                      before, after, sem ? "with" : "without");
+    }
+}
