@@ -92,6 +92,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     o->jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
     o->time_scale = VALGRIND_SCALE;
     o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    opterr = 0; /* one line of our own instead of getopt's */
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (c) {
         case 'i':
@@ -150,8 +151,8 @@ static void parse_options(int argc, char **argv, struct options *o)
             usage(stdout);
             exit(0);
         default:
-            usage(stderr);
-            fatal("unknown option; the list is above");
+            fatal("unknown option or missing value: '%s' (grader/grade --help lists them)",
+                  argv[optind - 1]);
         }
     }
     if (optind < argc && !batch_mode)
