@@ -76,6 +76,41 @@ bench: setup
 	    -o build/bench/ring_bench tests/bench/*.c $(BENCH_IMPL)/09-ring-buffer/*.c -pthread -lrt
 	build/bench/ring_bench $(BENCH_ARGS)
 
+# What students and Gradescope get: the course without the reference solutions,
+# the banks of near-solutions, the course's own test tools and CI. (tests/run
+# stays: without solutions/ it grades the student's exercises.)
+# From git (tracked and untracked files, not ignored ones) in a checkout.
+STUDENT_FILES = { git ls-files -z --cached --others --exclude-standard 2>/dev/null || \
+    find . -type f ! -path './.git/*' ! -path './build/*' -printf '%P\0'; } | \
+    grep -zvE '^(solutions|tests/bank|tests/hostile|tests/tools|\.ci|build)/|^(tests/integrations|\.github/workflows/ci\.yml)$$' | \
+    while IFS= read -r -d '' f; do [ -f "$$f" ] && printf '%s\0' "$$f"; done
+template gradescope: SHELL := /bin/bash
+# $(1): the destination folder, made (or emptied but for .git) first
+define copy_student_files
+	@mkdir -p "$(1)" && find "$(1)" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
+	@$(STUDENT_FILES) | tar --null -T - -cf - | tar -C "$(1)" -xf -
+endef
+
+# make template DEST=DIR: the repository that students receive. DEST must be
+# new, empty or a git checkout (of the template repository: updated in place).
+template:
+	@[ -n "$(DEST)" ] || { echo "usage: make template DEST=DIR" >&2; exit 2; }
+	@[ -d solutions ] || { echo "make template: run it in the course repository (no solutions/ here)" >&2; exit 2; }
+	@[ ! -e "$(DEST)" ] || [ -d "$(DEST)/.git" ] || [ -z "$$(ls -A "$(DEST)")" ] || \
+	    { echo "make template: $(DEST) is neither empty nor a git checkout" >&2; exit 2; }
+	$(call copy_student_files,$(DEST))
+	@echo "template written to $(DEST): commit it as the first commit of the template repository"
+
+# make gradescope: build/gradescope.zip, the autograder to upload to Gradescope
+gradescope:
+	@[ -d solutions ] || { echo "make gradescope: run it in the course repository (no solutions/ here)" >&2; exit 2; }
+	@command -v zip >/dev/null || { echo "make gradescope: zip is missing: sudo apt-get install zip" >&2; exit 2; }
+	$(call copy_student_files,build/gradescope)
+	@rm -rf build/gradescope/.github build/gradescope/.devcontainer build/gradescope.zip
+	@cp grader/gradescope/setup.sh grader/gradescope/run_autograder build/gradescope/
+	@cd build/gradescope && zip -qrX ../gradescope.zip .
+	@echo "build/gradescope.zip: upload it as the assignment's autograder (Ubuntu base image)"
+
 clean:
 	rm -rf build
 

@@ -6,6 +6,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* GitHub shows at most 10 error annotations of a step: the first failures get
+ * one each, the last one says how many more there are. */
+#define MAX_ANNOTATIONS 10
+
+/* Classroom's reporter gets the result through an environment variable, and
+ * Linux caps one at 128 KiB (MAX_ARG_STRLEN): the base64 stays below this. */
+#define RESULT_MAX (96 * 1024)
+
+/* Length of the valid UTF-8 sequence at p, or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *p)
+{
+    size_t n;
+    unsigned cp;
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        n = 2;
+        cp = p[0] & 0x1f;
+    } else if ((p[0] & 0xf0) == 0xe0) {
+        n = 3;
+        cp = p[0] & 0x0f;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4;
+        cp = p[0] & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return n;
+}
+
 /* Writes s escaped for a workflow command's message (or property). */
 static void command_text(FILE *f, const char *s, bool property)
 {
@@ -25,48 +64,202 @@ static void command_text(FILE *f, const char *s, bool property)
     }
 }
 
-static void annotate(const struct exercise *e, const struct test *t)
+/* No test passes and most say ENOSYS: the starter stub, untouched. */
+static bool not_started(const struct exercise *e)
 {
-    const char *file = t->where[0] ? t->where : t->file;
-    int line = t->where[0] ? t->where_line : t->line;
-    char title[NAME_LEN * 2 + 8];
+    int enosys = 0;
 
-    snprintf(title, sizeof(title), "%s: %s", e->name, t->name);
+    if (e->state != EX_GRADED || e->passed || !e->ntests)
+        return false;
+    for (int i = 0; i < e->ntests; i++)
+        enosys += strstr(e->tests[i].reason, "not implemented") != NULL;
+    return enosys * 2 >= e->ntests;
+}
+
+/* The failing check's place, else the test's own. */
+static void test_place(const struct test *t, const char **file, int *line)
+{
+    *file = t->where[0] ? t->where : t->file;
+    *line = t->where[0] ? t->where_line : t->line;
+}
+
+static void annotate_test(const struct exercise *e, const struct test *t)
+{
+    const char *file;
+    int line;
+    char title[NAME_LEN * 2 + 32];
+
+    test_place(t, &file, &line);
+    snprintf(title, sizeof(title), "%s: %s (%g pt%s%s)", e->name, t->name, t->points,
+             t->points == 1 ? "" : "s", t->bonus ? ", bonus" : "");
     printf("::error file=");
     command_text(stdout, file, true);
     printf(",line=%d,title=", line);
     command_text(stdout, title, true);
     printf("::%s: ", verdict_word(t->verdict));
     command_text(stdout, t->reason, false);
+    printf("%%0Arerun: make grade EX=%s TEST=%s\n", e->name, t->name);
+}
+
+/* The first compiler error of a build log, as file and line. */
+static bool first_error(const char *log, char *file, size_t size, int *line)
+{
+    const char *err = strstr(log, ": error:");
+    const char *start, *colon;
+
+    if (!err)
+        return false;
+    start = err;
+    while (start > log && start[-1] != '\n')
+        start--;
+    colon = memchr(start, ':', (size_t)(err - start));
+    if (!colon || (size_t)(colon - start) >= size)
+        return false;
+    memcpy(file, start, (size_t)(colon - start));
+    file[colon - start] = '\0';
+    *line = atoi(colon + 1);
+    return *line > 0;
+}
+
+static void annotate_exercise(const struct exercise *e)
+{
+    char file[PATH_LEN];
+    int line;
+
+    printf("::error ");
+    if (e->state == EX_NO_BUILD && first_error(e->note, file, sizeof(file), &line)) {
+        printf("file=");
+        command_text(stdout, file, true);
+        printf(",line=%d,", line);
+    }
+    printf("title=%s %s::", e->name,
+           e->state == EX_NO_BUILD ? "does not compile" : "could not be graded");
+    command_text(stdout, e->note, false);
     printf("\n");
 }
 
-/* Markdown cell text: no pipes or newlines. */
+static void annotations(const struct exercise *ex, int n)
+{
+    int shown = 0, more = 0;
+
+    for (int i = 0; i < n; i++) {
+        const struct exercise *e = &ex[i];
+
+        if (e->state == EX_WRITTEN)
+            continue;
+        if (e->state != EX_GRADED) {
+            if (shown < MAX_ANNOTATIONS - 1) {
+                annotate_exercise(e);
+                shown++;
+            } else {
+                more++;
+            }
+            continue;
+        }
+        if (not_started(e)) {
+            printf("::notice title=%s not started::every function still fails with ENOSYS "
+                   "(\"not implemented\")\n",
+                   e->name);
+            continue;
+        }
+        for (int j = 0; j < e->ntests; j++) {
+            if (e->tests[j].verdict == V_PASS)
+                continue;
+            if (shown < MAX_ANNOTATIONS - 1) {
+                annotate_test(e, &e->tests[j]);
+                shown++;
+            } else {
+                more++;
+            }
+        }
+    }
+    if (more)
+        printf("::error title=%d more failed test%s::see the job summary, or run make grade\n",
+               more, more == 1 ? "" : "s");
+}
+
+/* Markdown cell text: no pipes or newlines, at most max bytes. */
 static void cell(FILE *f, const char *s, size_t max)
 {
-    for (size_t i = 0; s[i] && i < max; i++)
+    size_t i;
+
+    for (i = 0; s[i] && i < max; i++)
         fputc(s[i] == '|' ? '/' : s[i] == '\n' ? ' ' : s[i], f);
+    if (s[i])
+        fputs("...", f);
+}
+
+static void totals(const struct exercise *ex, int n, double *total, double *max, double *bonus)
+{
+    *total = *max = *bonus = 0;
+    for (int i = 0; i < n; i++) {
+        *total += ex[i].earned;
+        *max += ex[i].max;
+        *bonus += ex[i].bonus_earned;
+    }
+}
+
+static void summary_failures(FILE *f, const struct exercise *e)
+{
+    bool header = false;
+
+    if (e->state == EX_NO_BUILD || e->state == EX_MISSING || e->state == EX_BROKEN) {
+        fprintf(f, "### %s: %s\n\n```\n%s\n```\n\n", e->name,
+                e->state == EX_NO_BUILD ? "does not compile" : "not graded", e->note);
+        return;
+    }
+    if (not_started(e)) {
+        fprintf(f, "### %s: not started\n\nEvery function still fails with `ENOSYS`.\n\n",
+                e->name);
+        return;
+    }
+    for (int j = 0; j < e->ntests; j++) {
+        const struct test *t = &e->tests[j];
+        const char *file;
+        int line;
+
+        if (t->verdict == V_PASS)
+            continue;
+        if (!header) {
+            fprintf(f, "### %s\n\n| test | points | result | why | where |\n"
+                       "|---|---|---|---|---|\n",
+                    e->name);
+            header = true;
+        }
+        test_place(t, &file, &line);
+        fprintf(f, "| `%s` | %g%s | %s | ", t->name, t->points, t->bonus ? " bonus" : "",
+                verdict_word(t->verdict));
+        cell(f, t->reason, 400);
+        fprintf(f, " | `%s:%d` |\n", file, line);
+    }
+    if (header)
+        fprintf(f, "\nRerun one test: `make grade EX=%s TEST=<name>`\n\n", e->name);
 }
 
 static void summary(const struct options *o, const struct exercise *ex, int n,
                     const char *path)
 {
     FILE *f = fopen(path, "ae");
-    double total = 0, max = 0, bonus = 0;
+    double total, max, bonus;
 
     if (!f)
         return;
-    for (int i = 0; i < n; i++) {
-        total += ex[i].earned;
-        max += ex[i].max;
-        bonus += ex[i].bonus_earned;
-    }
+    totals(ex, n, &total, &max, &bonus);
     fprintf(f, "## IPC week: %g/%g", total, max);
     if (bonus > 0)
         fprintf(f, " (+%g bonus)", bonus);
     fprintf(f, "%s\n\n", o->tampered ? " — TAMPERED" : "");
     if (o->tampered)
-        fprintf(f, "**Protected files differ from the starter:** %s\n\n", o->tampered_files);
+        fprintf(f, "**Protected files differ from the starter:** %s\n\n"
+                   "GitHub Classroom records 0 points for this push. Restore those files "
+                   "(`git checkout <starter commit> -- <file>`) and push again.\n\n",
+                o->tampered_files);
+    else
+        fprintf(f, "GitHub Classroom records %g/%g%s.%s\n\n", total + bonus, max,
+                bonus > 0 ? " (bonus included)" : "",
+                o->valgrind ? "" : " **Graded without Valgrind: not the real score.**");
+    if (o->integrity_note[0])
+        fprintf(f, "Integrity: %s\n\n", o->integrity_note);
     fprintf(f, "| exercise | tests passed | points | time |\n|---|---|---|---|\n");
     for (int i = 0; i < n; i++) {
         const struct exercise *e = &ex[i];
@@ -79,36 +272,13 @@ static void summary(const struct options *o, const struct exercise *ex, int n,
         fprintf(f, "| %s | %d/%d | %g/%g", e->name, e->passed, e->ntests, e->earned,
                 e->max);
         if (e->bonus_max > 0)
-            fprintf(f, " (+%g bonus)", e->bonus_earned);
+            fprintf(f, " (+%g/%g bonus)", e->bonus_earned, e->bonus_max);
         fprintf(f, " | %.1fs |\n", e->seconds);
     }
     fprintf(f, "\n");
-    for (int i = 0; i < n; i++) {
-        const struct exercise *e = &ex[i];
-        bool header = false;
-
-        if (e->state == EX_NO_BUILD || e->state == EX_MISSING || e->state == EX_BROKEN) {
-            fprintf(f, "### %s\n\n```\n%s\n```\n\n", e->name, e->note);
-            continue;
-        }
-        for (int j = 0; j < e->ntests; j++) {
-            const struct test *t = &e->tests[j];
-
-            if (t->verdict == V_PASS)
-                continue;
-            if (!header) {
-                fprintf(f, "### %s\n\n| test | points | result | why |\n|---|---|---|---|\n",
-                        e->name);
-                header = true;
-            }
-            fprintf(f, "| `%s` | %g%s | %s | ", t->name, t->points, t->bonus ? " bonus" : "",
-                    verdict_word(t->verdict));
-            cell(f, t->reason, 400);
-            fprintf(f, " |\n");
-        }
-        if (header)
-            fprintf(f, "\nRerun one test: `make grade EX=%s TEST=<name>`\n\n", e->name);
-    }
+    for (int i = 0; i < n; i++)
+        if (ex[i].state != EX_WRITTEN)
+            summary_failures(f, &ex[i]);
     fclose(f);
 }
 
@@ -131,18 +301,35 @@ static void base64(FILE *f, const unsigned char *s, size_t n)
     }
 }
 
-static void json_str(FILE *f, const char *s)
+/* Writes s as a JSON string of at most max bytes of s (whole characters; an
+ * invalid UTF-8 byte becomes U+FFFD), with "..." when it was cut. */
+static void json_str(FILE *f, const char *s, size_t max)
 {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t used = 0;
+
     fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if (*s == '\n')
+    while (*p) {
+        size_t n = utf8_seq(p);
+
+        if (used + (n ? n : 1) > max) {
+            fputs("...", f);
+            break;
+        }
+        if (n == 0) {
+            fputs("\\ufffd", f);
+            n = 1;
+        } else if (*p == '"' || *p == '\\') {
+            fprintf(f, "\\%c", *p);
+        } else if (*p == '\n') {
             fputs("\\n", f);
-        else if ((unsigned char)*s < 0x20)
-            fprintf(f, "\\u%04x", (unsigned char)*s);
-        else
-            fputc(*s, f);
+        } else if (*p < 0x20) {
+            fprintf(f, "\\u%04x", *p);
+        } else {
+            fwrite(p, 1, n, f);
+        }
+        p += n;
+        used += n;
     }
     fputc('"', f);
 }
@@ -150,53 +337,80 @@ static void json_str(FILE *f, const char *s)
 /*
  * GitHub Classroom's grading reporter reads, for each runner id, the variable
  * <ID>_RESULTS: base64 of {"version":1,"status","max_score","tests":[...]}.
- * The workflow passes this step output into it.
+ * It records the sum of the tests' scores over max_score. The JSON is built
+ * with messages of at most msg_max bytes; its length goes to *len.
  */
-static void classroom(const struct options *o, const struct exercise *ex, int n,
-                      const char *path)
+static char *classroom_json(const struct options *o, const struct exercise *ex, int n,
+                            size_t msg_max, size_t *len)
 {
     char *json = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&json, &len);
-    FILE *f;
-    double max = 0;
-    bool all = true, first = true;
+    FILE *m = open_memstream(&json, len);
+    double total, max, bonus;
+    bool first = true;
 
     if (!m)
-        return;
-    for (int i = 0; i < n; i++) {
-        max += ex[i].max;
-        all = all && ex[i].earned == ex[i].max && ex[i].state != EX_NO_BUILD;
-    }
-    all = all && !o->tampered;
+        return NULL;
+    totals(ex, n, &total, &max, &bonus);
     fprintf(m, "{\"version\":1,\"status\":\"%s\",\"max_score\":%g,\"tests\":[",
-            all ? "pass" : "fail", max);
+            total == max && !o->tampered ? "pass" : "fail", max);
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < ex[i].ntests; j++) {
             const struct test *t = &ex[i].tests[j];
-            char name[NAME_LEN * 2 + 4], msg[REASON_LEN + 64];
+            char name[NAME_LEN * 2 + 16];
+            const char *msg, *file;
+            int line;
 
             snprintf(name, sizeof(name), "%s: %s%s", ex[i].name, t->name,
                      t->bonus ? " (bonus)" : "");
-            if (ex[i].state != EX_GRADED)
-                snprintf(msg, sizeof(msg), "%s", ex[i].note);
-            else
-                snprintf(msg, sizeof(msg), "%s", t->verdict == V_PASS ? "" : t->reason);
+            msg = ex[i].state != EX_GRADED ? ex[i].note
+                  : t->verdict == V_PASS   ? ""
+                                           : t->reason;
+            test_place(t, &file, &line);
             fprintf(m, "%s{\"name\":", first ? "" : ",");
-            json_str(m, name);
+            json_str(m, name, sizeof(name));
             fprintf(m, ",\"status\":\"%s\",\"score\":%g,\"message\":",
                     t->verdict == V_PASS ? "pass" : "fail", o->tampered ? 0 : t->earned);
-            json_str(m, msg);
-            fprintf(m, ",\"line_no\":%d,\"filename\":", t->line);
-            json_str(m, t->file);
+            if (t->verdict != V_PASS && ex[i].state == EX_GRADED) {
+                /* the verdict word first, as in the terminal */
+                char text[REASON_LEN + 16];
+
+                snprintf(text, sizeof(text), "%s: %s", verdict_word(t->verdict), msg);
+                json_str(m, text, msg_max);
+            } else {
+                json_str(m, msg, msg_max);
+            }
+            fprintf(m, ",\"line_no\":%d,\"filename\":", line);
+            json_str(m, file, PATH_LEN);
             fprintf(m, ",\"test_code\":");
-            json_str(m, t->name);
+            json_str(m, t->name, NAME_LEN);
             fputc('}', m);
             first = false;
         }
     }
     fputs("]}", m);
-    fclose(m);
+    if (fclose(m) != 0) {
+        free(json);
+        return NULL;
+    }
+    return json;
+}
+
+static void classroom(const struct options *o, const struct exercise *ex, int n,
+                      const char *path)
+{
+    static const size_t caps[] = {400, 120, 0};
+    char *json = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+        free(json);
+        json = classroom_json(o, ex, n, caps[c], &len);
+        if (!json || (len + 2) / 3 * 4 <= RESULT_MAX)
+            break;
+    }
+    if (!json)
+        return;
     f = fopen(path, "ae");
     if (f) {
         fputs("result=", f);
@@ -212,10 +426,8 @@ void report_github(const struct options *o, struct exercise *ex, int n)
     const char *s = getenv("GITHUB_STEP_SUMMARY");
     const char *out = getenv("GITHUB_OUTPUT");
 
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < ex[i].ntests && ex[i].state == EX_GRADED; j++)
-            if (ex[i].tests[j].verdict != V_PASS)
-                annotate(&ex[i], &ex[i].tests[j]);
+    annotations(ex, n);
+    fflush(stdout);
     if (s && *s)
         summary(o, ex, n, s);
     if (out && *out)

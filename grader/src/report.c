@@ -184,12 +184,50 @@ void report_table(const struct options *o, struct exercise *ex, int n, double wa
     fflush(stdout);
 }
 
-/* Writes s as a JSON string. */
+/* Length of the valid UTF-8 sequence at p, or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *p)
+{
+    size_t n;
+    unsigned cp;
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        n = 2;
+        cp = p[0] & 0x1f;
+    } else if ((p[0] & 0xf0) == 0xe0) {
+        n = 3;
+        cp = p[0] & 0x0f;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4;
+        cp = p[0] & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return n;
+}
+
+/* Writes s as a JSON string; a byte that is not UTF-8 (a test's output can
+ * hold anything) becomes U+FFFD, so that the file always parses. */
 static void json_string(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_seq(p);
+
+        switch (n ? *p : 0) {
+        case 0:
+            fputs("\\ufffd", f);
+            n = 1;
+            break;
         case '"':
             fputs("\\\"", f);
             break;
@@ -209,8 +247,9 @@ static void json_string(FILE *f, const char *s)
             if (*p < 0x20)
                 fprintf(f, "\\u%04x", *p);
             else
-                fputc(*p, f);
+                fwrite(p, 1, n, f);
         }
+        p += n;
     }
     fputc('"', f);
 }
@@ -257,11 +296,11 @@ int report_json(const struct options *o, const char *path, struct exercise *ex, 
         bonus_max += ex[i].bonus_max;
     }
     fprintf(f, "{\n  \"score\": %g,\n  \"execution_time\": %.0f,\n", total + bonus, wall);
-    snprintf(out, sizeof(out), "Score: %g/%g%s%s%s", total, max,
-             bonus > 0 ? " plus bonus " : "", "", o->valgrind ? "" : " (without Valgrind)");
+    snprintf(out, sizeof(out), "Score: %g/%g", total, max);
     if (bonus > 0)
-        snprintf(out, sizeof(out), "Score: %g/%g (+%g bonus)%s", total, max, bonus,
-                 o->valgrind ? "" : " (without Valgrind)");
+        append(out, sizeof(out), " (+%g bonus)", bonus);
+    if (!o->valgrind)
+        append(out, sizeof(out), " (without Valgrind: leaks not checked)");
     if (o->tampered)
         append(out, sizeof(out), "\nTAMPERED: protected files differ from the starter: %s",
                o->tampered_files);
