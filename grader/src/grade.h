@@ -105,6 +105,8 @@ struct run_result {
     size_t output_len;
     bool output_cut;
     int stray;          /* processes still alive after it ended */
+    bool out_of_memory; /* the watchdog stopped the whole run (memory, processes) */
+    long memory_peak;   /* bytes: the most the run's processes held at once */
 };
 int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
                   const struct run_limits *lim, struct run_result *r);

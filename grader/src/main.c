@@ -411,14 +411,15 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
         }
     }
     read_results(xml, events, o->valgrind ? vg : NULL, src, o->time_scale, e);
+    /* after what read_results noted */
     if (r.timed_out)
-        snprintf(e->note, sizeof(e->note),
-                 "the exercise's tests ran out of time (%.0f s in all) and were stopped",
-                 budget);
+        append(e->note, sizeof(e->note),
+               "%sthe exercise's tests ran out of time (%.0f s in all) and were stopped",
+               e->note[0] ? "; " : "", budget);
     else if (r.stray)
-        snprintf(e->note, sizeof(e->note),
-                 "%d process(es) started by the tests were still running and were killed",
-                 r.stray);
+        append(e->note, sizeof(e->note),
+               "%s%d process(es) started by the tests were still running and were killed",
+               e->note[0] ? "; " : "", r.stray);
     if (o->verbose && r.output_len) {
         char path[PATH_LEN];
 

@@ -104,17 +104,54 @@ static void parse_xml(const char *xml, struct exercise *e, struct check_says *sa
 
         if (!end)
             break;
-        if (xml_field(p, end, "id", id, sizeof(id)) && (t = find_test(e, id))) {
+        char fn[PATH_LEN], result[16] = "";
+
+        /* a block as Check writes it: the fields it always writes */
+        if (xml_field(p, end, "id", id, sizeof(id)) && (t = find_test(e, id)) &&
+            xml_field(p, end, "fn", fn, sizeof(fn)) &&
+            xml_field(p, end, "duration", dur, sizeof(dur)) &&
+            sscanf(p, "<test result=\"%15[^\"]", result) == 1) {
             s = &says[t - e->tests];
-            sscanf(p, "<test result=\"%15[^\"]", s->result);
-            xml_field(p, end, "message", s->message, sizeof(s->message));
-            xml_field(p, end, "fn", s->where, sizeof(s->where));
-            if (xml_field(p, end, "duration", dur, sizeof(dur)))
+            /* Check writes each test once: of two blocks, trust the worse */
+            if (!s->seen || strcmp(s->result, "success") == 0) {
+                snprintf(s->result, sizeof(s->result), "%s", result);
+                xml_field(p, end, "message", s->message, sizeof(s->message));
+                snprintf(s->where, sizeof(s->where), "%s", fn);
                 s->duration = strtod(dur, NULL);
+            }
             s->seen = true;
         }
         p = end;
     }
+}
+
+/* true when the log holds text that Check never writes there: a line that is
+ * not a tag, outside a message. Then the code under test wrote into it (a
+ * runner whose standard output was closed opens its log as descriptor 1). */
+static bool xml_polluted(const char *xml)
+{
+    bool in_message = false;
+
+    /* complete lines only: a runner killed while writing leaves half a line */
+    for (const char *line = xml; line && *line && strchr(line, '\n');) {
+        const char *next = strchr(line, '\n');
+        size_t len = (size_t)(next - line);
+        const char *p = line;
+
+        while (p < line + len && (*p == ' ' || *p == '\t' || *p == '\r'))
+            p++;
+        if (in_message) {
+            in_message = !memmem(line, len, "</message>", 10);
+        } else if (p < line + len) {
+            if (*p != '<' || line[len - 1] != '>') {
+                if (!memmem(line, len, "<message>", 9) || memmem(line, len, "</message>", 10))
+                    return true;
+                in_message = true;
+            }
+        }
+        line = next + 1;
+    }
+    return false;
 }
 
 /* One Valgrind log: a process, its parent, and what memcheck found in it. */
@@ -239,18 +276,61 @@ static long owner_test(long pid, const struct vglog *logs, int nlogs,
     return 0;
 }
 
+/* What the sandbox (run.c) said about the run, beside the harness's events. */
+struct sandbox_says {
+    long memory_pids[16]; /* process groups stopped for memory (0: the run) */
+    int memory_kills;
+    long memory_mib;
+    long bomb_pids[16]; /* stopped as fork bombs (0: the run, -1: strays) */
+    int bombs;
+    int bomb_limit;
+};
+
 static void read_events(const char *path, struct exercise *e, long *pids, bool *ended,
-                        bool *exited)
+                        bool *exited, struct sandbox_says *box)
 {
     char *text = read_text(path, 1 << 20, NULL);
 
     if (!text)
         return;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        char what[16], name[NAME_LEN];
-        long pid;
+        char what[16], name[NAME_LEN], kind[32], thing[PATH_LEN];
+        long pid, mib;
         struct test *t;
 
+        if (sscanf(line, "memory - %ld %ld", &pid, &mib) == 2) {
+            if (box->memory_kills < 16)
+                box->memory_pids[box->memory_kills++] = pid;
+            box->memory_mib = mib;
+            continue;
+        }
+        if (sscanf(line, "processes - %ld %ld", &pid, &mib) == 2) {
+            if (box->bombs < 16)
+                box->bomb_pids[box->bombs++] = pid;
+            box->bomb_limit = (int)mib;
+            continue;
+        }
+        if (sscanf(line, "kept - %*d %31s %1023[^\n]", kind, thing) == 2) {
+            for (char *c = kind; *c; c++)
+                if (*c == '-')
+                    *c = ' ';
+            bool first = !strstr(e->note, "not removed");
+
+            if (first)
+                append(e->note, sizeof(e->note), "%s%s", e->note[0] ? "; " : "",
+                       "left in places shared with your other programs (not removed: "
+                       "as a normal user the grader cannot tell them apart):");
+            append(e->note, sizeof(e->note), "%s %s %s", first ? "" : ",", kind, thing);
+            continue;
+        }
+        if (sscanf(line, "leftover - %*d %31s %1023[^\n]", kind, thing) == 2) {
+            for (char *c = kind; *c; c++)
+                if (*c == '-')
+                    *c = ' ';
+            append(e->leftovers, sizeof(e->leftovers), "%s%s %s",
+                   e->leftovers[0] ? ", " : "", kind, thing);
+            continue;
+        }
         if (sscanf(line, "%15s %95s %ld", what, name, &pid) != 3 ||
             !(t = find_test(e, name)))
             continue;
@@ -287,13 +367,15 @@ void read_results(const char *xml, const char *events, const char *vgdir,
     int vgerrors[MAX_TESTS] = {0};
     char *text = read_text(xml, 8 << 20, NULL);
     int nlogs = vgdir ? read_vglogs(vgdir, srcdir, logs) : 0;
+    struct sandbox_says box = {.memory_kills = 0};
+    bool polluted = text && xml_polluted(text);
 
     memset(says, 0, sizeof(says));
     memset(vgnote, 0, sizeof(vgnote));
-    if (text)
+    if (text && !polluted)
         parse_xml(text, e, says);
     free(text);
-    read_events(events, e, pids, ended, exited);
+    read_events(events, e, pids, ended, exited, &box);
     for (int i = 0; i < nlogs; i++) {
         int which;
 
@@ -323,7 +405,39 @@ void read_results(const char *xml, const char *events, const char *vgdir,
             if (base && strcmp(base + 1, t->where) == 0)
                 snprintf(t->where, sizeof(t->where), "%s", t->file);
         }
-        if (!s->seen) {
+        bool memory = false, bomb = false;
+        char msg[256];
+
+        for (int k = 0; k < box.memory_kills; k++)
+            memory = memory || (pids[i] && box.memory_pids[k] == pids[i]) ||
+                     (box.memory_pids[k] == 0 && pids[i] && !s->seen);
+        for (int k = 0; k < box.bombs; k++)
+            bomb = bomb || (pids[i] && box.bomb_pids[k] == pids[i]) ||
+                   (box.bomb_pids[k] == 0 && pids[i] && !s->seen) ||
+                   (box.bomb_pids[k] == -1 && s->seen &&
+                    strstr(s->message, "Received signal 9"));
+        if (bomb)
+            snprintf(msg, sizeof(msg),
+                     "started %d processes or more and was stopped: look for a fork() "
+                     "in a loop, or a child that returns into the caller's loop",
+                     box.bomb_limit);
+        else
+            snprintf(msg, sizeof(msg),
+                     "used more than %ld MiB of memory and was stopped: look for an "
+                     "allocation in a loop that never ends",
+                     box.memory_mib);
+        if (polluted) {
+            say(t, V_FAIL, "%s",
+                "no result can be trusted: Check's log holds text that Check did not "
+                "write (the code under test wrote into it: did it close the test "
+                "program's standard output?)");
+        } else if ((memory || bomb) && (!s->seen || strcmp(s->result, "success") != 0)) {
+            say(t, V_CRASH, "%s", msg);
+        } else if (!s->seen && events && pids[i]) {
+            say(t, V_CRASH, "%s",
+                "the test program itself was killed while this test ran: did the "
+                "code under test kill its parent or its process group?");
+        } else if (!s->seen) {
             say(t, V_NOT_RUN, "%s",
                 "did not run: the test program stopped before reaching this test");
         } else if (strcmp(s->result, "success") == 0) {
@@ -343,8 +457,6 @@ void read_results(const char *xml, const char *events, const char *vgdir,
                 say(t, V_FAIL, "%s", s->message);
             add_line(t, vgnote[i]);
         } else if (strstr(s->message, "Test timeout expired")) {
-            char msg[256];
-
             snprintf(msg, sizeof(msg),
                      "timed out after %g s: a process may be waiting for end of file "
                      "on a pipe whose write end is still open, or on a semaphore "
@@ -369,8 +481,6 @@ void read_results(const char *xml, const char *events, const char *vgdir,
             }
         } else if (sscanf(s->message, "Received signal %d (%127[^)])", &sig, sigdesc) ==
                    2) {
-            char msg[256];
-
             snprintf(msg, sizeof(msg), "crashed: %s (signal %d)", sigdesc, sig);
             say(t, V_CRASH, "%s", msg);
             add_line(t, vgnote[i]);
@@ -379,6 +489,23 @@ void read_results(const char *xml, const char *events, const char *vgdir,
             add_line(t, vgnote[i]);
         }
         t->earned = t->verdict == V_PASS ? t->points : 0;
+    }
+    if (polluted)
+        append(e->note, sizeof(e->note), "%s",
+               "the test program's log was written to by the code under test: no "
+               "result of this run is trusted");
+    for (int k = 0; k < box.memory_kills; k++) {
+        bool known = false;
+
+        for (int i = 0; i < e->ntests; i++)
+            known = known || (pids[i] && pids[i] == box.memory_pids[k]);
+        if (!known) {
+            append(e->note, sizeof(e->note),
+                   "%sprocesses of the tests used more than %ld MiB of memory and "
+                   "were stopped",
+                   e->note[0] ? "; " : "", box.memory_mib);
+            break;
+        }
     }
 }
 

@@ -6,15 +6,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/landlock.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,18 +26,48 @@
  * The process tree of one run:
  *
  *   grader worker (a child subreaper: orphans of the run come back to it)
- *     jail: new session and process group, limits set
- *       [as root] init, pid 1 of a new PID namespace: when it ends, the
- *       kernel kills every process of the namespace, setsid() or not
- *         program (valgrind + the test binary), as an unprivileged user
+ *     jail: new session and process group, limits set, in cgroups of its own
+ *       [as root] init, pid 1 of new PID, IPC and mount namespaces, with
+ *       private /tmp, /var/tmp and /dev/shm: when it ends, the kernel kills
+ *       every process of the namespace, setsid() or not, and what they left
+ *       there goes too
+ *         program (valgrind + the test binary), as an unprivileged user,
+ *         allowed to write only in the work area and scratch places (Landlock)
  *
- * After the program ends (or its time is up) the worker kills the jail's
- * process group, then every process that was reparented to it, so nothing
- * the submission started survives the run.
+ * While the program runs, the worker drains its output (keeping the first
+ * bytes), and every WATCH_INTERVAL counts the run's processes and their memory
+ * (watch_run): a fork bomb or a memory hog is stopped at once, and results.c
+ * learns which test it was from a line in the events file. After the program
+ * ends (or its time is up) the worker kills the jail's process group, then
+ * every process that was reparented to it, so nothing the submission started
+ * survives the run.
+ *
+ * Limits, and why each:
+ *   wall clock     per run (Check adds its own per test)
+ *   CPU time       RLIMIT_CPU per process, a backstop for the wall clock
+ *   processes      a pids cgroup of SANDBOX_NPROC per run as root (else
+ *                  RLIMIT_NPROC, which counts the user's processes, shared
+ *                  by the exercises graded at once); the watchdog stops a run
+ *                  at FORK_BOMB before the limit makes its forks spin
+ *   CPU share      a cpu cgroup per run as root (v1): each setsid() makes an
+ *                  autogroup that competes as an equal, so a bomb of sessions
+ *                  would otherwise starve the worker and other graders
+ *   memory         the watchdog, on resident private memory (no rlimit: a
+ *                  process that fails to allocate crashes in a way that says
+ *                  nothing of memory, and rlimits are per process)
+ *   file size      RLIMIT_FSIZE; scratch tmpfs mounts of 1 GiB as root
+ *   output         the first output_cap bytes kept, the rest drained
  */
 
-/* Processes a run may have at once when its user is ours alone (root). */
+/* Processes a run may have at once (a fork bomb stops there). */
 #define SANDBOX_NPROC 512
+/* The sandbox user's process limit as root when a pids cgroup holds each run
+ * to SANDBOX_NPROC: the exercises graded at once share that user. */
+#define SANDBOX_NPROC_USER 4096
+/* Memory (resident, private) all processes of one run may use at most. */
+#define SANDBOX_MEMORY_MAX (2048L << 20)
+/* Seconds between two looks at the run's memory. */
+#define WATCH_INTERVAL 0.05
 /* Largest file a test may write. */
 #define SANDBOX_FSIZE (1024L * 1024 * 1024)
 /* First of the user ids that runs as root give to the tests. */
@@ -42,6 +76,9 @@
 
 static bool use_namespace = false;
 static uid_t sandbox_uid;
+static char cgroup_base[128]; /* where runs get a pids cgroup, "" for none */
+static char cpu_base[128];    /* where they get a cpu cgroup (v1), "" for none */
+static long memory_max;       /* bytes; see sandbox_init */
 
 bool sandbox_is_namespace(void)
 {
@@ -85,16 +122,227 @@ static void drop_privileges(void)
     }
 }
 
-static void exec_program(char *const argv[], char *const envp[])
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE /* Linux 6.2; older headers lack it */
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+
+/* The top of the grader's work area (TMPDIR/grade-XXXXXX) that path is in,
+ * or path itself. */
+static void work_area(const char *path, char *top, size_t size)
+{
+    const char *g = NULL, *end;
+
+    for (const char *p = strstr(path, "/grade-"); p; p = strstr(p + 1, "/grade-"))
+        g = p; /* the last one: TMPDIR itself may hold the word */
+    end = g ? strchr(g + 1, '/') : NULL;
+
+    if (g && end)
+        snprintf(top, size, "%.*s", (int)(end - path), path);
+    else
+        snprintf(top, size, "%s", path);
+}
+
+/*
+ * Landlock (Linux 5.13 and later, no privilege needed): the program and all
+ * it starts may write only in the grader's work area and in the scratch
+ * places (/tmp, /var/tmp, /dev/shm), /dev and /proc. So the code under test
+ * cannot edit the course's tests or the checkout it came from, even when it
+ * runs as the user who owns them. Best effort: without Landlock, nothing.
+ */
+static void restrict_writes(const char *cwd)
+{
+    __u64 write_rights = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+                         LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+                         LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+                         LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+                         LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+    struct landlock_ruleset_attr attr = {0};
+    char top[PATH_LEN];
+    const char *allowed[] = {top, "/tmp", "/var/tmp", "/dev/shm", "/dev", "/proc", NULL};
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+                       LANDLOCK_CREATE_RULESET_VERSION);
+    int ruleset;
+
+    if (abi < 1 || getenv("GRADER_NO_LANDLOCK"))
+        return;
+    if (abi >= 2)
+        write_rights |= LANDLOCK_ACCESS_FS_REFER;
+    if (abi >= 3)
+        write_rights |= LANDLOCK_ACCESS_FS_TRUNCATE;
+    attr.handled_access_fs = write_rights;
+    ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+    if (ruleset < 0)
+        return;
+    work_area(cwd, top, sizeof(top));
+    for (int i = 0; allowed[i]; i++) {
+        struct landlock_path_beneath_attr rule = {.allowed_access = write_rights};
+
+        rule.parent_fd = open(allowed[i], O_PATH | O_CLOEXEC);
+        if (rule.parent_fd < 0)
+            continue;
+        syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+        close(rule.parent_fd);
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
+        syscall(SYS_landlock_restrict_self, ruleset, 0);
+    close(ruleset);
+}
+
+static void exec_program(char *const argv[], char *const envp[], const char *cwd)
 {
     drop_privileges();
+    restrict_writes(cwd);
     execve(argv[0], argv, envp);
     fprintf(stderr, "grade: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(126);
 }
 
+/* The value of NAME=... in envp, or NULL. */
+static const char *env_value(char *const envp[], const char *name)
+{
+    size_t n = strlen(name);
+
+    for (int i = 0; envp && envp[i]; i++)
+        if (strncmp(envp[i], name, n) == 0 && envp[i][n] == '=')
+            return envp[i] + n + 1;
+    return NULL;
+}
+
+/* Appends a line to the events file of the run (GRADER_EVENTS), where
+ * results.c reads it beside the harness's own lines. */
+static void note_event(char *const envp[], const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void note_event(char *const envp[], const char *fmt, ...)
+{
+    const char *path = env_value(envp, "GRADER_EVENTS");
+    va_list ap;
+    FILE *f;
+
+    if (!path || !*path || !(f = fopen(path, "ae")))
+        return;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fclose(f);
+}
+
+/* The places where every user may write, private to a run as root. */
+static const char *const scratch[] = {"/tmp", "/var/tmp", "/dev/shm", NULL};
+
+/*
+ * In the run's own mount namespace, gives /tmp, /var/tmp and /dev/shm fresh
+ * tmpfs mounts, so that what the tests leave there (files, FIFOs, shared
+ * memory objects, semaphores, with or without the run's prefix) dies with the
+ * namespace and cannot touch another run. The work area of the grader, when
+ * it is under one of them (/tmp/grade-XXXXXX), is bound back in place.
+ * Best effort: a place that cannot be mounted stays shared.
+ */
+static void private_scratch(const char *cwd)
+{
+    for (int i = 0; scratch[i]; i++) {
+        size_t n = strlen(scratch[i]);
+        char keep[PATH_LEN] = "", from[64];
+        int fd = -1;
+
+        if (strncmp(cwd, scratch[i], n) == 0 && cwd[n] == '/') {
+            const char *end = strchr(cwd + n + 1, '/');
+
+            snprintf(keep, sizeof(keep), "%.*s", end ? (int)(end - cwd) : (int)strlen(cwd),
+                     cwd);
+            if ((fd = open(keep, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                continue;
+        }
+        if (mount("tmpfs", scratch[i], "tmpfs", MS_NOSUID | MS_NODEV,
+                  "mode=1777,size=1g,nr_inodes=65536") < 0) {
+            if (fd >= 0)
+                close(fd);
+            continue;
+        }
+        if (fd >= 0) {
+            snprintf(from, sizeof(from), "/proc/self/fd/%d", fd);
+            if (mkdir(keep, 0755) < 0 || mount(from, keep, NULL, MS_BIND | MS_REC, NULL) < 0)
+                umount2(scratch[i], MNT_DETACH); /* back to the shared one */
+            close(fd);
+        }
+    }
+}
+
+/* Reports what the run left in its private scratch places. */
+static void report_scratch(const char *cwd, char *const envp[])
+{
+    for (int i = 0; scratch[i]; i++) {
+        DIR *d = opendir(scratch[i]);
+        struct dirent *e;
+        size_t n = strlen(scratch[i]);
+
+        if (!d)
+            continue;
+        while ((e = readdir(d)) != NULL) {
+            char path[PATH_LEN];
+            struct stat st;
+            const char *name = e->d_name;
+            bool sem = i == 2 && strncmp(name, "sem.", 4) == 0;
+
+            if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                continue;
+            snprintf(path, sizeof(path), "%s/%s", scratch[i], name);
+            /* the grader's own work area, bound in */
+            if (strncmp(cwd, path, strlen(path)) == 0 && cwd[strlen(path)] == '/' &&
+                strlen(path) > n)
+                continue;
+            if (lstat(path, &st) < 0)
+                continue;
+            if (i == 2)
+                note_event(envp, "leftover - 0 %s /%s\n",
+                           sem ? "semaphore" : "shared-memory-object", name + (sem ? 4 : 0));
+            else
+                note_event(envp, "leftover - 0 %s %s\n",
+                           S_ISFIFO(st.st_mode) ? "FIFO" : "file", path);
+        }
+        closedir(d);
+    }
+}
+
+/* true when pid is gone or its state is one of the letters in states */
+static bool proc_stopped_state(long pid, const char *states)
+{
+    char path[64], buf[512], *q;
+    FILE *f;
+    bool in = true;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    if (!(f = fopen(path, "re")))
+        return true;
+    if (fgets(buf, sizeof(buf), f) && (q = strrchr(buf, ')')) != NULL && q[1] && q[2])
+        in = strchr(states, q[2]) != NULL;
+    fclose(f);
+    return in;
+}
+
+/* Processes of this PID namespace other than its init (pid 1). */
+static int count_namespace(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+
+        /* the living: a zombie is already dead, only not yet reaped */
+        if (!*end && pid > 1 && !proc_stopped_state(pid, "ZX"))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
 /* pid 1 of the namespace: start the program, reap everything, report. */
-static void be_init(char *const argv[], char *const envp[], int status_fd)
+static void be_init(char *const argv[], char *const envp[], const char *cwd,
+                    int status_fd)
 {
     pid_t main_pid;
     int status = 0;
@@ -104,13 +352,14 @@ static void be_init(char *const argv[], char *const envp[], int status_fd)
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         _exit(125);
+    private_scratch(cwd);
     main_pid = fork();
 
     if (main_pid < 0)
         _exit(125);
     if (main_pid == 0) {
         close(status_fd);
-        exec_program(argv, envp);
+        exec_program(argv, envp, cwd);
     }
     for (;;) {
         int st;
@@ -123,13 +372,51 @@ static void be_init(char *const argv[], char *const envp[], int status_fd)
         if (p < 0 && errno != EINTR)
             break;
     }
-    if (write(status_fd, &status, sizeof(status)) < 0)
-        _exit(125);
+    {
+        /* what is still alive here dies with us: count it for the report */
+        int report[2] = {status, count_namespace()};
+
+        report_scratch(cwd, envp);
+        if (write(status_fd, report, sizeof(report)) < 0)
+            _exit(125);
+    }
     _exit(0); /* the kernel now kills the rest of the namespace */
 }
 
+/* Processes of this user, everywhere on the machine. */
+static long user_processes(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    long n = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        char path[64];
+
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s", e->d_name);
+        if (stat(path, &st) == 0 && st.st_uid == getuid())
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void join_cgroup(const char *cgroup)
+{
+    char path[PATH_LEN];
+
+    snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
+    write_text(path, "0\n");
+}
+
 static void be_jail(char *const argv[], char *const envp[], const char *cwd,
-                    const struct run_limits *lim, int out_fd, int status_fd)
+                    const struct run_limits *lim, int out_fd, int status_fd,
+                    const char *cgroup, const char *cpu_cgroup)
 {
     int null_fd = open("/dev/null", O_RDONLY);
 
@@ -142,25 +429,35 @@ static void be_jail(char *const argv[], char *const envp[], const char *cwd,
     set_limit(RLIMIT_CORE, 0);
     set_limit(RLIMIT_FSIZE, SANDBOX_FSIZE);
     set_limit(RLIMIT_CPU, (rlim_t)(lim->wall * 2 + 10));
+    if (cgroup[0])
+        join_cgroup(cgroup);
+    if (cpu_cgroup[0])
+        join_cgroup(cpu_cgroup);
     if (geteuid() == 0)
-        set_limit(RLIMIT_NPROC, SANDBOX_NPROC);
+        set_limit(RLIMIT_NPROC, cgroup[0] ? SANDBOX_NPROC_USER : SANDBOX_NPROC);
+    else /* the limit counts all of the user's processes: ours come on top */
+        set_limit(RLIMIT_NPROC, (rlim_t)(user_processes() + SANDBOX_NPROC));
     if (use_namespace) {
         pid_t init;
 
-        if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0)
+        /* a PID namespace, so that everything dies with its init; an IPC
+         * namespace, so that System V objects and POSIX message queues die
+         * with it too */
+        if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC) < 0 &&
+            unshare(CLONE_NEWPID | CLONE_NEWNS) < 0)
             _exit(125);
         init = fork();
 
         if (init < 0)
             _exit(125);
         if (init == 0)
-            be_init(argv, envp, status_fd);
+            be_init(argv, envp, cwd, status_fd);
         /* the jail waits for init so that its group outlives nothing */
         while (waitpid(init, NULL, 0) < 0 && errno == EINTR)
             ;
         _exit(0);
     }
-    exec_program(argv, envp);
+    exec_program(argv, envp, cwd);
 }
 
 /* Kills every process whose parent is this one (orphans reparented to us as
@@ -220,13 +517,405 @@ static void keep_output(struct run_result *r, const char *buf, size_t n, size_t 
     r->output[r->output_len] = '\0';
 }
 
+/* One process of the run, as the watchdog sees it. */
+struct proc {
+    pid_t pid, ppid, pgrp;
+    long pages; /* resident, not shared with files */
+};
+
+/* Reads pid's parent, process group and private resident pages. */
+static bool read_proc(pid_t pid, struct proc *p)
+{
+    char path[64], buf[512], *q;
+    FILE *f;
+    long size, resident, shared;
+    int ok;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    if (!(f = fopen(path, "re")))
+        return false;
+    ok = fgets(buf, sizeof(buf), f) != NULL;
+    fclose(f);
+    if (!ok || !(q = strrchr(buf, ')')))
+        return false;
+    p->pid = pid;
+    if (sscanf(q + 2, "%*c %d %d", &p->ppid, &p->pgrp) != 2)
+        return false;
+    p->pages = 0;
+    snprintf(path, sizeof(path), "/proc/%ld/statm", (long)pid);
+    if ((f = fopen(path, "re")) != NULL) {
+        if (fscanf(f, "%ld %ld %ld", &size, &resident, &shared) == 3)
+            p->pages = resident - shared;
+        fclose(f);
+    }
+    return true;
+}
+
+/* The pid that the processes of pid's namespace see (its last NSpid). */
+static long inner_pid(pid_t pid)
+{
+    char path[64], line[256];
+    long inner = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+    if (!(f = fopen(path, "re")))
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "NSpid:", 6) == 0) {
+            char *tok = strtok(line + 6, " \t\n");
+
+            for (; tok; tok = strtok(NULL, " \t\n"))
+                inner = strtol(tok, NULL, 10);
+        }
+    fclose(f);
+    return inner;
+}
+
+#define MAX_PROCS 8192
+
+/*
+ * The watchdog: counts the processes of the run and sums the private resident memory of every descendant
+ * of this process (the run: the jail, the namespace's init, the program,
+ * and orphans, which come back to us or to init). Over the budget, it kills
+ * the process group that holds the most (a test process and its children, as
+ * Check groups them) and tells results.c which test that was; when that is
+ * the program's own group, the whole run. A fork bomb is stopped the same way
+ * (see stop_fork_bomb). Returns true when it killed the whole run.
+ */
+static int scan_run(pid_t jail, long *bytes);
+
+/* Reaps the dead children of this process (orphans of the run, without a
+ * namespace), leaving the jail to the main loop: a zombie still counts
+ * against the user's process limit. */
+static void reap_orphans(pid_t jail)
+{
+    for (;;) {
+        siginfo_t si;
+
+        si.si_pid = 0;
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0 ||
+            si.si_pid == jail)
+            return;
+        waitpid(si.si_pid, NULL, WNOHANG);
+    }
+}
+
+/* true when pid is stopped (state T), dead, or gone */
+static bool proc_stopped(pid_t pid)
+{
+    return proc_stopped_state(pid, "TtZX");
+}
+
+static ino_t run_ns; /* the PID namespace of the run being watched, 0 if none */
+static struct proc procs[MAX_PROCS];
+static bool member[MAX_PROCS];
+static int nprocs;
+
+/* A run that reaches this many processes is a fork bomb: stop it now rather
+ * than let it spin on failing forks until its test's time is up. */
+#define FORK_BOMB (SANDBOX_NPROC * 9 / 10)
+
+/* Kills the process group with the most processes of the run (when it holds
+ * half of them: a test and its children), else every process outside the
+ * program's own group; true when that was the program's group. A kill of a
+ * group is not atomic against fork(), so the processes are stopped first (a
+ * stopped process cannot fork) and killed once stopped, until none is left. */
+static bool stop_fork_bomb(pid_t jail, char *const envp[], int count)
+{
+    pid_t most = 0;
+    int most_n = 0;
+    long inner;
+
+    for (int i = 0; i < nprocs; i++) {
+        int k = 0;
+
+        if (!member[i])
+            continue;
+        for (int j = 0; j < nprocs; j++)
+            k += member[j] && procs[j].pgrp == procs[i].pgrp;
+        if (k > most_n) {
+            most_n = k;
+            most = procs[i].pgrp;
+        }
+    }
+    if (most == jail) {
+        note_event(envp, "processes - 0 %d\n", FORK_BOMB);
+        kill(-jail, SIGKILL);
+        return true;
+    }
+    if (!most || most_n * 2 < count)
+        most = 0; /* scattered in groups of their own: all but the program's */
+    inner = most ? inner_pid(most) : -1;
+    note_event(envp, "processes - %ld %d\n", inner, FORK_BOMB);
+    /* a look at /proc can miss a process born meanwhile (its pid may have
+     * wrapped below where the listing was): done after three empty looks */
+    for (int round = 0, empty = 0; round < 1000 && empty < 3; round++) {
+        long bytes;
+        int targets = 0;
+
+        if (round)
+            scan_run(jail, &bytes);
+        for (int i = 0; i < nprocs; i++)
+            if (member[i] && (most ? procs[i].pgrp == most : procs[i].pgrp != jail)) {
+                targets++;
+                /* the dead that came back to us (no namespace) are ours to
+                 * reap: until then they count against the process limit */
+                if (procs[i].ppid == getpid() && proc_stopped_state(procs[i].pid, "Z"))
+                    waitpid(procs[i].pid, NULL, WNOHANG);
+                else
+                    kill(procs[i].pid, proc_stopped(procs[i].pid) ? SIGKILL : SIGSTOP);
+            }
+        reap_orphans(jail);
+        empty = targets ? 0 : empty + 1;
+        if (!targets || round % 10 == 9)
+            usleep(1000); /* let the signals land, the dead be reaped */
+    }
+    return false;
+}
+
+static int scan_run(pid_t jail, long *bytes)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    pid_t self = getpid();
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0, count = 0;
+
+    *bytes = 0;
+    nprocs = 0;
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL && n < MAX_PROCS) {
+        char *end, path[64];
+        long pid = strtol(e->d_name, &end, 10);
+        struct stat st;
+
+        if (*end || pid <= 0)
+            continue;
+        /* the run's processes are ours or the sandbox user's: skip the rest */
+        snprintf(path, sizeof(path), "/proc/%ld", pid);
+        if (stat(path, &st) < 0 || (st.st_uid != geteuid() && st.st_uid != sandbox_user()))
+            continue;
+        if (read_proc((pid_t)pid, &procs[n]))
+            n++;
+    }
+    closedir(d);
+    nprocs = n;
+    /* members: the jail and whatever descends from it or from us; with a
+     * namespace, whatever is in it (a parent read after it died leaves a
+     * process that descends from no one, until it is reparented) */
+    if (use_namespace && !run_ns) {
+        struct stat outer, inner;
+        char path[64];
+
+        snprintf(path, sizeof(path), "/proc/%ld/ns/pid_for_children", (long)jail);
+        if (stat("/proc/self/ns/pid", &outer) == 0 && stat(path, &inner) == 0 &&
+            inner.st_ino != outer.st_ino)
+            run_ns = inner.st_ino;
+    }
+    for (int i = 0; i < n; i++) {
+        member[i] = procs[i].pid == jail || procs[i].ppid == self;
+        if (!member[i] && run_ns) {
+            struct stat ns;
+            char path[64];
+
+            snprintf(path, sizeof(path), "/proc/%ld/ns/pid", (long)procs[i].pid);
+            member[i] = stat(path, &ns) == 0 && ns.st_ino == run_ns;
+        }
+    }
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (int i = 0; i < n; i++) {
+            if (member[i])
+                continue;
+            for (int j = 0; j < n; j++)
+                if (member[j] && procs[j].pid == procs[i].ppid) {
+                    member[i] = grew = true;
+                    break;
+                }
+        }
+    }
+    for (int i = 0; i < n; i++)
+        if (member[i]) {
+            *bytes += procs[i].pages * page;
+            count++;
+        }
+    return count;
+}
+
+static bool watch_run(pid_t jail, char *const envp[], long *peak)
+{
+    long page = sysconf(_SC_PAGESIZE), total, worst = 0;
+    pid_t worst_group = 0;
+    int n, count = scan_run(jail, &total);
+
+    n = nprocs;
+    if (total > *peak)
+        *peak = total;
+    if (count >= FORK_BOMB)
+        return stop_fork_bomb(jail, envp, count);
+    if (memory_max <= 0) /* sandbox_init not called */
+        memory_max = SANDBOX_MEMORY_MAX;
+    if (total <= memory_max)
+        return false;
+    for (int i = 0; i < n; i++) {
+        long group = 0;
+
+        if (!member[i])
+            continue;
+        for (int j = 0; j < n; j++)
+            if (member[j] && procs[j].pgrp == procs[i].pgrp)
+                group += procs[j].pages * page;
+        if (group > worst) {
+            worst = group;
+            worst_group = procs[i].pgrp;
+        }
+    }
+    if (!worst_group || worst_group == jail) {
+        note_event(envp, "memory - 0 %ld\n", memory_max >> 20);
+        kill(-jail, SIGKILL);
+        return true;
+    }
+    note_event(envp, "memory - %ld %ld\n", inner_pid(worst_group), memory_max >> 20);
+    kill(-worst_group, SIGKILL);
+    return false;
+}
+
+/* A cgroup of its own for one run under base, when the machine offers one;
+ * with pids_max processes at most when it is not 0. */
+static void make_cgroup(const char *base, int pids_max, char *path, size_t size)
+{
+    static int serial;
+    char file[PATH_LEN + 16], value[32];
+
+    path[0] = '\0';
+    if (!base[0])
+        return;
+    snprintf(path, size, "%s/grade-%ld-%d", base, (long)getpid(), serial++);
+    if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+        path[0] = '\0';
+        return;
+    }
+    snprintf(file, sizeof(file), "%s/pids.max", path);
+    snprintf(value, sizeof(value), "%d\n", pids_max);
+    if (pids_max && write_text(file, value) < 0) {
+        rmdir(path);
+        path[0] = '\0';
+    }
+}
+
+static void remove_cgroup(const char *path)
+{
+    for (int i = 0; path[0] && i < 100 && rmdir(path) < 0 && errno == EBUSY; i++)
+        usleep(2000);
+}
+
+/*
+ * As a normal user there is no private /tmp: what the run leaves in the shared
+ * places cannot be told for sure from what the user's other programs make at
+ * the same time, so it is reported, not removed. The entries of the user's
+ * there before the run are remembered (by name hash) to find the new ones.
+ */
+#define SEEN_MAX 8192
+static const char *const shared_places[] = {"/tmp", "/var/tmp", "/dev/shm", NULL};
+
+static unsigned long name_hash(const char *place, const char *name)
+{
+    unsigned long h = 5381;
+
+    for (const char *p = place; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    for (const char *p = name; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    return h;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Calls fn on each entry of the shared places owned by this user. */
+static void each_own_entry(void (*fn)(const char *place, const char *name,
+                                      const struct stat *st, void *arg),
+                           void *arg)
+{
+    for (int i = 0; shared_places[i]; i++) {
+        DIR *d = opendir(shared_places[i]);
+        struct dirent *e;
+
+        if (!d)
+            continue;
+        while ((e = readdir(d)) != NULL) {
+            char path[PATH_LEN];
+            struct stat st;
+
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(path, sizeof(path), "%s/%s", shared_places[i], e->d_name);
+            if (lstat(path, &st) == 0 && st.st_uid == geteuid())
+                fn(shared_places[i], e->d_name, &st, arg);
+        }
+        closedir(d);
+    }
+}
+
+struct seen {
+    unsigned long hash[SEEN_MAX];
+    int n;
+    char *const *envp;
+};
+
+static void remember(const char *place, const char *name, const struct stat *st, void *arg)
+{
+    struct seen *s = arg;
+
+    (void)st;
+    if (s->n < SEEN_MAX)
+        s->hash[s->n++] = name_hash(place, name);
+}
+
+static void report_new(const char *place, const char *name, const struct stat *st,
+                       void *arg)
+{
+    struct seen *s = arg;
+    unsigned long h = name_hash(place, name);
+    bool shm = strcmp(place, "/dev/shm") == 0, sem = shm && strncmp(name, "sem.", 4) == 0;
+    long a, b;
+    char c;
+
+    if (bsearch(&h, s->hash, (size_t)s->n, sizeof(h), by_value))
+        return;
+    /* a grader's IPC names are main.c's to sweep; its work areas are its own */
+    if (shm && sscanf(name + (sem ? 4 : 0), "g%ldx%ld%c", &a, &b, &c) == 3 && c == '-')
+        return;
+    if (strncmp(name, "grade-", 6) == 0 || strncmp(name, "check_", 6) == 0)
+        return;
+    /* the compiler's files, of a build that runs beside the tests */
+    if (strncmp(name, "cc", 2) == 0 && strlen(name) > 9 && name[8] == '.')
+        return;
+    if (shm)
+        note_event(s->envp, "kept - 0 %s /%s\n", sem ? "semaphore" : "shared-memory-object",
+                   name + (sem ? 4 : 0));
+    else
+        note_event(s->envp, "kept - 0 %s %s/%s\n", S_ISFIFO(st->st_mode) ? "FIFO" : "file",
+                   place, name);
+}
+
 int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
                   const struct run_limits *lim, struct run_result *r)
 {
     int out[2], st[2];
-    double deadline, exited_at = 0;
+    double deadline, exited_at = 0, next_watch = 0;
     pid_t jail;
     bool done = false;
+    char cgroup[PATH_LEN], cpu_cgroup[PATH_LEN];
+    long peak = 0;
+    static struct seen seen;
+    bool watch_shared = !use_namespace && env_value(envp, "GRADER_EVENTS");
 
     memset(r, 0, sizeof(*r));
     r->output = malloc(lim->output_cap + 1);
@@ -236,13 +925,25 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0)
         return -1;
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if (watch_shared) {
+        seen.n = 0;
+        seen.envp = envp;
+        each_own_entry(remember, &seen);
+        qsort(seen.hash, (size_t)seen.n, sizeof(seen.hash[0]), by_value);
+    }
+    /* a pids cgroup: the process limit is the run's alone; a cpu cgroup: the
+     * run is one scheduling entity, however many sessions its processes make
+     * (each setsid() makes a new autogroup, which competes as an equal) */
+    run_ns = 0;
+    make_cgroup(cgroup_base, SANDBOX_NPROC, cgroup, sizeof(cgroup));
+    make_cgroup(cpu_base, 0, cpu_cgroup, sizeof(cpu_cgroup));
     jail = fork();
     if (jail < 0)
         return -1;
     if (jail == 0) {
         close(out[0]);
         close(st[0]);
-        be_jail(argv, envp, cwd, lim, out[1], st[1]);
+        be_jail(argv, envp, cwd, lim, out[1], st[1], cgroup, cpu_cgroup);
     }
     close(out[1]);
     close(st[1]);
@@ -251,16 +952,21 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
         struct pollfd p = {out[0], POLLIN, 0};
         char buf[65536];
         int status;
+        pid_t pid;
+        double now;
 
-        if (!done && waitpid(jail, &status, WNOHANG) == jail) {
-            done = true;
-            exited_at = now_seconds();
-            r->status = status;
-        }
+        /* reap the program, and orphans that came back to us as they end */
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+            if (pid == jail && !done) {
+                done = true;
+                exited_at = now_seconds();
+                r->status = status;
+            }
+        now = now_seconds();
         /* after the program ends, stragglers may hold the pipe: stop soon */
-        if (done && now_seconds() - exited_at > 0.3)
+        if (done && now - exited_at > 0.1)
             break;
-        if (!done && now_seconds() > deadline) {
+        if (!done && now > deadline) {
             r->timed_out = true;
             kill(-jail, SIGKILL);
             kill(jail, SIGKILL);
@@ -269,7 +975,17 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
             r->status = status;
             break;
         }
-        if (poll(&p, 1, 20) > 0) {
+        if (!done && now >= next_watch) {
+            next_watch = now + WATCH_INTERVAL;
+            if (watch_run(jail, envp, &peak)) {
+                r->out_of_memory = true;
+                while (waitpid(jail, &status, 0) < 0 && errno == EINTR)
+                    ;
+                r->status = status;
+                break;
+            }
+        }
+        if (poll(&p, 1, done ? 10 : (int)(WATCH_INTERVAL * 1000)) > 0) {
             ssize_t n = read(out[0], buf, sizeof(buf));
 
             if (n > 0)
@@ -277,21 +993,37 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
             else if (n == 0 && done)
                 break;
             else if (n == 0)
-                usleep(5000);
+                usleep(2000);
         }
     }
     close(out[0]);
     kill(-jail, SIGKILL);
-    if (use_namespace && !r->timed_out) {
-        int status;
+    if (use_namespace && !r->timed_out && !r->out_of_memory) {
+        int report[2];
 
-        if (read(st[0], &status, sizeof(status)) == (ssize_t)sizeof(status))
-            r->status = status;
-        else
+        if (read(st[0], report, sizeof(report)) == (ssize_t)sizeof(report)) {
+            r->status = report[0];
+            r->stray = report[1];
+        } else {
             r->status = W_EXITCODE(125, 0);
+        }
     }
     close(st[0]);
-    r->stray = kill_orphans();
+    r->stray += kill_orphans();
+    r->memory_peak = peak;
+    remove_cgroup(cgroup);
+    remove_cgroup(cpu_cgroup);
+    if (watch_shared)
+        each_own_entry(report_new, &seen);
+    if (getenv("GRADER_DEBUG_RUNS")) { /* where the time and the memory go */
+        int last = 0;
+
+        while (argv[last + 1])
+            last++;
+        fprintf(stderr, "grade: run %s ... %s: %.2f s, peak %ld MiB, %d stray\n",
+                argv[0], argv[last], now_seconds() - (deadline - lim->wall), peak >> 20,
+                r->stray);
+    }
     return 0;
 }
 
@@ -301,14 +1033,69 @@ void run_result_free(struct run_result *r)
     r->output = NULL;
 }
 
+/* As root: where each run can get a pids cgroup of its own (cgroup v2 with
+ * the pids controller delegated to our cgroup, or v1's pids hierarchy). */
+static void init_cgroups(void)
+{
+    static const char *const bases[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/pids", NULL};
+
+    if (getenv("GRADER_NO_CGROUP"))
+        return;
+    for (int i = 0; bases[i]; i++) {
+        char path[PATH_LEN], probe[PATH_LEN + 16], *text;
+
+        if (i == 0) { /* v2: needs pids in our parent's subtree_control */
+            snprintf(path, sizeof(path), "%s/cgroup.subtree_control", bases[i]);
+            text = read_text(path, 4096, NULL);
+            if (!text || !strstr(text, "pids")) {
+                free(text);
+                continue;
+            }
+            free(text);
+        }
+        snprintf(path, sizeof(path), "%s/grade-%ld-probe", bases[i], (long)getpid());
+        snprintf(probe, sizeof(probe), "%s/pids.max", path);
+        if (mkdir(path, 0755) == 0) {
+            bool ok = is_file(probe);
+
+            rmdir(path);
+            if (ok) {
+                snprintf(cgroup_base, sizeof(cgroup_base), "%s", bases[i]);
+                break;
+            }
+        }
+    }
+    /* v1's cpu hierarchy (in v2, the run's cgroup above is its own entity
+     * when the cpu controller is on there) */
+    if (strcmp(cgroup_base, "/sys/fs/cgroup") != 0) {
+        char path[PATH_LEN];
+
+        snprintf(path, sizeof(path), "/sys/fs/cgroup/cpu/grade-%ld-probe", (long)getpid());
+        if (mkdir(path, 0755) == 0 && rmdir(path) == 0)
+            snprintf(cpu_base, sizeof(cpu_base), "/sys/fs/cgroup/cpu");
+    }
+}
+
 /* Decides once whether runs get a PID namespace of their own: as root, when
- * the kernel allows it here. */
+ * the kernel allows it here; and sets the memory budget of a run. */
 void sandbox_init(void)
 {
+    long pages = sysconf(_SC_PHYS_PAGES), cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *mib = getenv("GRADER_MEMORY_MIB");
     pid_t pid;
     int status;
 
-    if (geteuid() != 0 || getenv("GRADER_NO_NAMESPACE"))
+    /* each run may use a fair share of the machine's memory, at most 2 GiB */
+    memory_max = SANDBOX_MEMORY_MAX;
+    if (pages > 0 && cpus > 0 &&
+        pages / (2 * cpus) * sysconf(_SC_PAGESIZE) < memory_max)
+        memory_max = pages / (2 * cpus) * sysconf(_SC_PAGESIZE);
+    if (mib && strtol(mib, NULL, 10) > 0)
+        memory_max = strtol(mib, NULL, 10) << 20;
+    if (geteuid() != 0)
+        return;
+    init_cgroups();
+    if (getenv("GRADER_NO_NAMESPACE"))
         return;
     pid = fork();
     if (pid == 0)

@@ -498,6 +498,11 @@ int main(int argc, char **argv)
     SRunner *runner;
     int failed;
 
+    /* descriptors 0-2 closed before main (by a constructor, or by whoever
+     * started us) would otherwise become Check's log files */
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
+            return 2;
     if (!realpath(argv[0], self_path))
         snprintf(self_path, sizeof(self_path), "%s", argv[0]);
     if (env_prefix && *env_prefix && strlen(env_prefix) < 20 &&
