@@ -14,37 +14,6 @@
  * Linux caps one at 128 KiB (MAX_ARG_STRLEN): the base64 stays below this. */
 #define RESULT_MAX (96 * 1024)
 
-/* Length of the valid UTF-8 sequence at p, or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *p)
-{
-    size_t n;
-    unsigned cp;
-
-    if (p[0] < 0x80)
-        return 1;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        n = 2;
-        cp = p[0] & 0x1f;
-    } else if ((p[0] & 0xf0) == 0xe0) {
-        n = 3;
-        cp = p[0] & 0x0f;
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        n = 4;
-        cp = p[0] & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (p[i] & 0x3f);
-    }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    return n;
-}
-
 /* Writes s escaped for a workflow command's message (or property). */
 static void command_text(FILE *f, const char *s, bool property)
 {
@@ -301,39 +270,6 @@ static void base64(FILE *f, const unsigned char *s, size_t n)
     }
 }
 
-/* Writes s as a JSON string of at most max bytes of s (whole characters; an
- * invalid UTF-8 byte becomes U+FFFD), with "..." when it was cut. */
-static void json_str(FILE *f, const char *s, size_t max)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t used = 0;
-
-    fputc('"', f);
-    while (*p) {
-        size_t n = utf8_seq(p);
-
-        if (used + (n ? n : 1) > max) {
-            fputs("...", f);
-            break;
-        }
-        if (n == 0) {
-            fputs("\\ufffd", f);
-            n = 1;
-        } else if (*p == '"' || *p == '\\') {
-            fprintf(f, "\\%c", *p);
-        } else if (*p == '\n') {
-            fputs("\\n", f);
-        } else if (*p < 0x20) {
-            fprintf(f, "\\u%04x", *p);
-        } else {
-            fwrite(p, 1, n, f);
-        }
-        p += n;
-        used += n;
-    }
-    fputc('"', f);
-}
-
 /*
  * GitHub Classroom's grading reporter reads, for each runner id, the variable
  * <ID>_RESULTS: base64 of {"version":1,"status","max_score","tests":[...]}.
@@ -367,7 +303,7 @@ static char *classroom_json(const struct options *o, const struct exercise *ex, 
                                            : t->reason;
             test_place(t, &file, &line);
             fprintf(m, "%s{\"name\":", first ? "" : ",");
-            json_str(m, name, sizeof(name));
+            json_write(m, sizeof(name), name);
             fprintf(m, ",\"status\":\"%s\",\"score\":%g,\"message\":",
                     t->verdict == V_PASS ? "pass" : "fail", o->tampered ? 0 : t->earned);
             if (t->verdict != V_PASS && ex[i].state == EX_GRADED) {
@@ -375,14 +311,14 @@ static char *classroom_json(const struct options *o, const struct exercise *ex, 
                 char text[REASON_LEN + 16];
 
                 snprintf(text, sizeof(text), "%s: %s", verdict_word(t->verdict), msg);
-                json_str(m, text, msg_max);
+                json_write(m, msg_max, text);
             } else {
-                json_str(m, msg, msg_max);
+                json_write(m, msg_max, msg);
             }
             fprintf(m, ",\"line_no\":%d,\"filename\":", line);
-            json_str(m, file, PATH_LEN);
+            json_write(m, PATH_LEN, file);
             fprintf(m, ",\"test_code\":");
-            json_str(m, t->name, NAME_LEN);
+            json_write(m, NAME_LEN, t->name);
             fputc('}', m);
             first = false;
         }

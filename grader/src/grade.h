@@ -3,6 +3,7 @@
 #define GRADE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -157,5 +158,9 @@ bool is_dir(const char *path);
 bool is_file(const char *path);
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 const char *verdict_word(enum verdict v);
+/* Writes s to f as a JSON string of at most max bytes of s (whole characters,
+ * "..." when cut); a byte that is not UTF-8 becomes U+FFFD, so that the
+ * output always parses, whatever a test printed. */
+void json_write(FILE *f, size_t max, const char *s);
 
 #endif

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "grade.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,76 +185,6 @@ void report_table(const struct options *o, struct exercise *ex, int n, double wa
     fflush(stdout);
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *p)
-{
-    size_t n;
-    unsigned cp;
-
-    if (p[0] < 0x80)
-        return 1;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        n = 2;
-        cp = p[0] & 0x1f;
-    } else if ((p[0] & 0xf0) == 0xe0) {
-        n = 3;
-        cp = p[0] & 0x0f;
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        n = 4;
-        cp = p[0] & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (p[i] & 0x3f);
-    }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    return n;
-}
-
-/* Writes s as a JSON string; a byte that is not UTF-8 (a test's output can
- * hold anything) becomes U+FFFD, so that the file always parses. */
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t n = utf8_seq(p);
-
-        switch (n ? *p : 0) {
-        case 0:
-            fputs("\\ufffd", f);
-            n = 1;
-            break;
-        case '"':
-            fputs("\\\"", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
-        case '\r':
-            fputs("\\r", f);
-            break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fwrite(p, 1, n, f);
-        }
-        p += n;
-    }
-    fputc('"', f);
-}
-
 /* The text shown for one test: its reason and where to look. */
 static void test_output(const struct options *o, const struct exercise *e,
                         const struct test *t, char *buf, size_t size)
@@ -305,7 +236,7 @@ int report_json(const struct options *o, const char *path, struct exercise *ex, 
         append(out, sizeof(out), "\nTAMPERED: protected files differ from the starter: %s",
                o->tampered_files);
     fputs("  \"output\": ", f);
-    json_string(f, out);
+    json_write(f, SIZE_MAX, out);
     fputs(",\n  \"output_format\": \"text\",\n  \"visibility\": \"visible\",\n", f);
     fprintf(f, "  \"extra_data\": {\"max\": %g, \"bonus\": %g, \"bonus_max\": %g, "
                "\"tampered\": %s, "
@@ -327,12 +258,12 @@ int report_json(const struct options *o, const char *path, struct exercise *ex, 
                      e->answered, e->questions);
             snprintf(name, sizeof(name), "%s: written answers", e->name);
             fprintf(f, "%s\n    {\"name\": ", first ? "" : ",");
-            json_string(f, name);
+            json_write(f, SIZE_MAX, name);
             fprintf(f, ", \"score\": 0, \"max_score\": 0, \"status\": \"%s\", \"output\": ",
                     e->answered == e->questions ? "passed" : "failed");
-            json_string(f, out);
+            json_write(f, SIZE_MAX, out);
             fputs(", \"tags\": [", f);
-            json_string(f, e->name);
+            json_write(f, SIZE_MAX, e->name);
             fputs(", \"written\"], \"visibility\": \"visible\"}", f);
             first = false;
         }
@@ -343,14 +274,14 @@ int report_json(const struct options *o, const char *path, struct exercise *ex, 
             snprintf(name, sizeof(name), "%s: %s", e->name, t->name);
             test_output(o, e, t, out, sizeof(out));
             fprintf(f, "%s\n    {\"name\": ", first ? "" : ",");
-            json_string(f, name);
+            json_write(f, SIZE_MAX, name);
             fprintf(f, ", \"number\": \"%d.%d\", \"score\": %g, \"max_score\": %g, "
                        "\"status\": \"%s\", \"output\": ",
                     i + 1, j + 1, t->earned, t->bonus ? 0.0 : t->points,
                     t->verdict == V_PASS ? "passed" : "failed");
-            json_string(f, out);
+            json_write(f, SIZE_MAX, out);
             fputs(", \"tags\": [", f);
-            json_string(f, e->name);
+            json_write(f, SIZE_MAX, e->name);
             fprintf(f, "%s], \"visibility\": \"visible\"}", t->bonus ? ", \"bonus\"" : "");
             first = false;
         }

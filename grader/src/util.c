@@ -201,3 +201,69 @@ const char *verdict_word(enum verdict v)
     }
     return "?";
 }
+
+/* Length of the valid UTF-8 sequence at p, or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *p)
+{
+    size_t n;
+    unsigned cp;
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        n = 2;
+        cp = p[0] & 0x1f;
+    } else if ((p[0] & 0xf0) == 0xe0) {
+        n = 3;
+        cp = p[0] & 0x0f;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4;
+        cp = p[0] & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return n;
+}
+
+void json_write(FILE *f, size_t max, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t used = 0;
+
+    fputc('"', f);
+    while (*p) {
+        size_t n = utf8_seq(p);
+
+        if (used + (n ? n : 1) > max) {
+            fputs("...", f);
+            break;
+        }
+        if (n == 0) {
+            fputs("\\ufffd", f);
+            n = 1;
+        } else if (*p == '"' || *p == '\\') {
+            fprintf(f, "\\%c", *p);
+        } else if (*p == '\n') {
+            fputs("\\n", f);
+        } else if (*p == '\t') {
+            fputs("\\t", f);
+        } else if (*p == '\r') {
+            fputs("\\r", f);
+        } else if (*p < 0x20) {
+            fprintf(f, "\\u%04x", *p);
+        } else {
+            fwrite(p, 1, n, f);
+        }
+        p += n;
+        used += n;
+    }
+    fputc('"', f);
+}
