@@ -25,13 +25,12 @@ static bool ipc_entry_exists(const char *name, bool sem)
     return stat(path, &st) == 0;
 }
 
-/* Iterations for a counting test. Under Valgrind (where the grader raises the
- * time multiplier) each increment costs about 50 times more, so it gets a
- * tenth: the counts stay exact with the semaphore, and still come out short
- * without it. */
+/* Iterations for a counting test. Under Valgrind each increment costs about
+ * 50 times more, so it gets a tenth: the counts stay exact with the
+ * semaphore, and still come out short without it. */
 static long scaled_iters(long iters)
 {
-    return test_scaled(1.0) > 1.0 ? iters / 10 : iters;
+    return test_under_valgrind() ? iters / 10 : iters;
 }
 
 /* Runs race_counter with the semaphore and checks the count is exact and that

@@ -85,6 +85,13 @@ double test_scaled(double seconds)
     return f > 1.0 ? seconds * f : seconds;
 }
 
+bool test_under_valgrind(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+
+    return preload && strstr(preload, "vgpreload") != NULL;
+}
+
 const char *test_ipc_name(char *buf, size_t size, const char *tag)
 {
     static unsigned counter;

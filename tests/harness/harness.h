@@ -58,6 +58,10 @@ const char *test_path(char *buf, size_t size, const char *file);
 /* seconds scaled by CK_TIMEOUT_MULTIPLIER (the grader raises it under Valgrind). */
 double test_scaled(double seconds);
 
+/* true when this process runs under Valgrind (which preloads its own
+ * libraries into the program), so that a test can size its work. */
+bool test_under_valgrind(void);
+
 /*
  * Waits for child pid at most `seconds` (scaled). Returns 0 with *status set,
  * or -1: ETIMEDOUT after killing and reaping the child, or waitpid's errno.
