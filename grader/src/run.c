@@ -64,8 +64,11 @@
 /* The sandbox user's process limit as root when a pids cgroup holds each run
  * to SANDBOX_NPROC: the exercises graded at once share that user. */
 #define SANDBOX_NPROC_USER 4096
-/* Memory (resident, private) all processes of one run may use at most. */
-#define SANDBOX_MEMORY_MAX (2048L << 20)
+/* Memory (resident, private) all processes of one run may use: a fair share
+ * of the machine, but never below SANDBOX_MEMORY_MIN, which the reference
+ * needs with room to spare (04 forks 26 writers: 1.3 GiB under Valgrind
+ * 3.19), nor above three quarters of the machine. */
+#define SANDBOX_MEMORY_MIN (3072L << 20)
 /* Seconds between two looks at the run's memory. */
 #define WATCH_INTERVAL 0.05
 /* Largest file a test may write. */
@@ -756,7 +759,7 @@ static bool watch_run(pid_t jail, char *const envp[], long *peak)
     if (count >= FORK_BOMB)
         return stop_fork_bomb(jail, envp, count);
     if (memory_max <= 0) /* sandbox_init not called */
-        memory_max = SANDBOX_MEMORY_MAX;
+        memory_max = SANDBOX_MEMORY_MIN;
     if (total <= memory_max)
         return false;
     for (int i = 0; i < n; i++) {
@@ -1085,11 +1088,17 @@ void sandbox_init(void)
     pid_t pid;
     int status;
 
-    /* each run may use a fair share of the machine's memory, at most 2 GiB */
-    memory_max = SANDBOX_MEMORY_MAX;
-    if (pages > 0 && cpus > 0 &&
-        pages / (2 * cpus) * sysconf(_SC_PAGESIZE) < memory_max)
-        memory_max = pages / (2 * cpus) * sysconf(_SC_PAGESIZE);
+    /* a fair share of the machine's memory for each run (one per CPU at
+     * once), within SANDBOX_MEMORY_MIN and three quarters of the machine */
+    memory_max = SANDBOX_MEMORY_MIN;
+    if (pages > 0 && cpus > 0) {
+        long ram = pages * sysconf(_SC_PAGESIZE);
+
+        if (ram / (2 * cpus) > memory_max)
+            memory_max = ram / (2 * cpus);
+        if (memory_max > ram / 4 * 3)
+            memory_max = ram / 4 * 3;
+    }
     if (mib && strtol(mib, NULL, 10) > 0)
         memory_max = strtol(mib, NULL, 10) << 20;
     if (geteuid() != 0)
