@@ -306,10 +306,40 @@ static void make_owned_dir(const char *path)
         fprintf(stderr, "grade: cannot hand %s to the sandbox user\n", path);
 }
 
+/*
+ * true when the table the test binary listed (it runs the submission's code,
+ * which could rewrite it) declares exactly the tests, points and limits of
+ * the course's sources.
+ */
+static bool same_tests(const struct exercise *e)
+{
+    static struct exercise declared;
+    char tests[PATH_LEN];
+
+    snprintf(tests, sizeof(tests), "%s/course/tests/%s", work_root, e->name);
+    if (scan_tests(tests, &declared) < 0 || declared.ntests != e->ntests)
+        return false;
+    for (int i = 0; i < e->ntests; i++) {
+        const struct test *t = &e->tests[i];
+        bool found = false;
+
+        for (int j = 0; j < declared.ntests && !found; j++) {
+            const struct test *d = &declared.tests[j];
+
+            found = strcmp(d->name, t->name) == 0 && d->points == t->points &&
+                    d->bonus == t->bonus && d->seconds == t->seconds;
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
 /* Builds, runs and scores one exercise; runs in a worker process. */
 static void grade_one(const struct options *o, int index, struct exercise *e)
 {
-    char dir[PATH_LEN], run[PATH_LEN], vg[PATH_LEN], list[PATH_LEN], xml[PATH_LEN];
+    char dir[PATH_LEN], run[PATH_LEN], vg[PATH_LEN], list[PATH_LEN], xml[PATH_LEN],
+        out[PATH_LEN];
     char events[PATH_LEN], bin[PATH_LEN], src[PATH_LEN], prefix[32], valgrind[PATH_LEN];
     char env_prefix[64], env_tmp[PATH_LEN + 16], env_events[PATH_LEN + 16],
         env_xml[PATH_LEN + 16], env_scale[64], env_home[PATH_LEN + 8],
@@ -322,15 +352,18 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
     snprintf(dir, sizeof(dir), "%s/%s", work_root, e->name);
     snprintf(run, sizeof(run), "%s/run", dir);
     snprintf(vg, sizeof(vg), "%s/vg", dir);
-    snprintf(list, sizeof(list), "%s/list.tsv", dir);
-    snprintf(xml, sizeof(xml), "%s/results.xml", dir);
-    snprintf(events, sizeof(events), "%s/events", dir);
+    /* what the tests write goes to out/, theirs; dir stays the grader's
+     * (root's), so no link they make can steer a file the grader writes */
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(list, sizeof(list), "%s/list.tsv", out);
+    snprintf(xml, sizeof(xml), "%s/results.xml", out);
+    snprintf(events, sizeof(events), "%s/events", out);
     snprintf(bin, sizeof(bin), "%s/build/%s/test", work_root, e->name);
     snprintf(src, sizeof(src), "%s/src/%s", work_root, e->name);
     mkdir_p(dir, 0755);
     make_owned_dir(run);
     make_owned_dir(vg);
-    make_owned_dir(dir);
+    make_owned_dir(out);
     prefix_for(index, prefix, sizeof(prefix));
 
     if (build_exercise(o, work_root, e) < 0)
@@ -360,6 +393,13 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
             goto out;
         }
         free(listing);
+        if (!same_tests(e)) {
+            e->state = EX_BROKEN;
+            snprintf(e->note, sizeof(e->note),
+                     "the test program's table of tests differs from the course's "
+                     "tests: the code under test changed it, so nothing is trusted");
+            goto out;
+        }
     }
     if (o->test[0]) {
         int keep = -1;
@@ -381,7 +421,7 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
 
     snprintf(env_prefix, sizeof(env_prefix), "GRADER_PREFIX=%s", prefix);
     snprintf(env_tmp, sizeof(env_tmp), "GRADER_TMPDIR=%s", run);
-    snprintf(env_events, sizeof(env_events), "GRADER_EVENTS=%s/events", dir);
+    snprintf(env_events, sizeof(env_events), "GRADER_EVENTS=%s", events);
     snprintf(env_xml, sizeof(env_xml), "GRADER_XML=%s", xml);
     snprintf(env_scale, sizeof(env_scale), "CK_TIMEOUT_MULTIPLIER=%g", o->time_scale);
     snprintf(env_home, sizeof(env_home), "HOME=%s", run);
@@ -399,8 +439,8 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
                            o->test[0] ? (char *)o->test : NULL, NULL};
         char *plain_argv[] = {bin, o->test[0] ? (char *)o->test : NULL, NULL};
 
-        if (o->valgrind && !find_program("valgrind", valgrind, sizeof(valgrind)))
-            fatal("valgrind is missing: run grader/setup grade");
+        if (o->valgrind)
+            find_program("valgrind", valgrind, sizeof(valgrind)); /* checked before */
         lim.wall = budget;
         lim.output_cap = 1 << 20;
         if (run_sandboxed(o->valgrind ? vg_argv : plain_argv, envp, run, &lim, &r) < 0) {
@@ -519,14 +559,26 @@ static bool load(struct exercise *e, const char *path)
     return ok;
 }
 
+static bool in_worker; /* a worker never removes the shared work area */
+
 static void cleanup(void)
 {
-    if (work_root[0])
+    if (work_root[0] && !in_worker)
         remove_tree(work_root);
 }
 
+static pid_t workers_alive[MAX_EXERCISES];
+
+/* Ctrl-C or a kill: stop the workers (their runs die with them), wait for
+ * them, then remove the work area. */
 static void on_signal(int sig)
 {
+    for (int i = 0; i < MAX_EXERCISES; i++)
+        if (workers_alive[i] > 0)
+            kill(workers_alive[i], SIGKILL);
+    for (int i = 0; i < MAX_EXERCISES; i++)
+        if (workers_alive[i] > 0)
+            waitpid(workers_alive[i], NULL, 0);
     cleanup();
     signal(sig, SIG_DFL);
     raise(sig);
@@ -566,6 +618,8 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
+    if (o.valgrind && !find_program("valgrind", path, sizeof(path)))
+        fatal("valgrind is missing: run grader/setup grade");
     sandbox_init();
     sandbox_user(); /* fixed here, before any worker is forked */
     if (o.check_integrity) {
@@ -602,13 +656,17 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
                 if (pid < 0)
                     fatal("fork: %s", strerror(errno));
                 if (pid == 0) {
-                    work_root[0] = work_root[0]; /* the parent removes it */
+                    in_worker = true; /* the parent removes the work area */
+                    signal(SIGINT, SIG_DFL);
+                    signal(SIGTERM, SIG_DFL);
+                    signal(SIGHUP, SIG_DFL);
                     grade_one(&o, next, &ex[next]);
                     snprintf(path, sizeof(path), "%s/%s/result", work_root, ex[next].name);
                     save(&ex[next], path);
                     _exit(0);
                 }
                 workers[next] = pid;
+                workers_alive[next] = pid;
                 running++;
             }
             next++;
@@ -639,6 +697,7 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
             for (int i = 0; i < n; i++) {
                 if (workers[i] != pid)
                     continue;
+                workers_alive[i] = 0;
                 snprintf(path, sizeof(path), "%s/%s/result", work_root, ex[i].name);
                 if (!load(&ex[i], path)) {
                     ex[i].state = EX_BROKEN;
