@@ -311,7 +311,7 @@ enum {
     PIPE_BLOCKED = 2, /* SIGPIPE in the signal mask */
     PIPE_PENDING = 4, /* SIGPIPE pending before the call (needs PIPE_BLOCKED) */
     USR1_BLOCKED = 8, /* SIGUSR1 in the signal mask */
-    ALARMS = 16       /* SIGALRM every millisecond, without SA_RESTART */
+    ALARMS = 16       /* SIGALRM every few milliseconds, without SA_RESTART */
 };
 
 struct send_report {
@@ -351,7 +351,7 @@ static bool same_action(const struct sigaction *a, const struct sigaction *b)
            same_mask(&a->sa_mask, &b->sa_mask);
 }
 
-/* SIGALRM every millisecond (interval 0 stops it), interrupting slow calls. */
+/* SIGALRM every usec microseconds (0 stops it), interrupting slow calls. */
 static void set_alarms(long usec)
 {
     struct itimerval it = {{0, usec}, {0, usec}};
@@ -398,7 +398,7 @@ static void run_sender(const char *path, const void *data, size_t len, int setup
     sigprocmask(SIG_SETMASK, NULL, &mask_before);
     fds = test_open_fds();
     if (setup & ALARMS)
-        set_alarms(1000);
+        set_alarms(test_signal_interval_us());
 
     errno = 0;
     memset(&rep, 0, sizeof(rep));
@@ -975,7 +975,7 @@ GRADED_TEST(receive_retries_after_signal_interruptions, 0.25, 2)
     test_path(path, sizeof(path), "fifo");
     /* the writer comes late, so signals hit the blocked open and reads */
     pid = start_writer(path, msg, len, 30, 0);
-    set_alarms(1000);
+    set_alarms(test_signal_interval_us());
     n = fifo_receive(path, &data);
     err = errno;
     set_alarms(0);

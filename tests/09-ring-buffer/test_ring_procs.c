@@ -119,12 +119,13 @@ static void on_tick(int sig)
     ticks++;
 }
 
-/* Child: signals every millisecond (no SA_RESTART) while it pops from an
- * empty ring, then pushes into a full one. Reports after each call. */
+/* Child: signals every few milliseconds (no SA_RESTART) while it pops from
+ * an empty ring, then pushes into a full one. Reports after each call. */
 static void child_under_signals(struct ring *r, int fd)
 {
     struct sigaction sa;
-    struct itimerval every = {{0, 1000}, {0, 1000}}, off = {{0, 0}, {0, 0}};
+    const long tick = test_signal_interval_us();
+    struct itimerval every = {{0, tick}, {0, tick}}, off = {{0, 0}, {0, 0}};
     unsigned char buf[16];
     ssize_t n;
     int err, rc;

@@ -92,6 +92,11 @@ bool test_under_valgrind(void)
     return preload && strstr(preload, "vgpreload") != NULL;
 }
 
+long test_signal_interval_us(void)
+{
+    return test_under_valgrind() ? 10000 : 1000;
+}
+
 const char *test_ipc_name(char *buf, size_t size, const char *tag)
 {
     static unsigned counter;

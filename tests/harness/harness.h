@@ -63,6 +63,14 @@ double test_scaled(double seconds);
 bool test_under_valgrind(void);
 
 /*
+ * The interval, in microseconds, of a storm of signals that a test sends to
+ * interrupt blocking calls: 1 ms natively, 10 ms under Valgrind, whose signal
+ * delivery cannot keep up with a 1 ms timer while a large write is in
+ * progress (Valgrind 3.19 spins there without ever finishing the write).
+ */
+long test_signal_interval_us(void);
+
+/*
  * Waits for child pid at most `seconds` (scaled). Returns 0 with *status set,
  * or -1: ETIMEDOUT after killing and reaping the child, or waitpid's errno.
  */
