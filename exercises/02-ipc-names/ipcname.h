@@ -22,7 +22,8 @@ bool ipc_name_valid(const char *name);
  * Returns 0.
  * Errors (-1): EINVAL when tag is NULL, empty or holds '/', or when the name
  * would be longer than IPC_NAME_MAX after the slash; ERANGE when it does not
- * fit in size bytes (nothing is written beyond buf[size - 1]).
+ * fit in size bytes (nothing is written beyond buf[size - 1]). EINVAL comes
+ * first: a name too long to be valid is not fixed by a larger buffer.
  */
 int ipc_name_make(char *buf, size_t size, const char *tag);
 

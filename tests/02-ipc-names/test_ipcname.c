@@ -176,6 +176,13 @@ GRADED_TEST(make_rejects_bad_tags_with_einval, 0.5, 2)
     ck_assert_msg(errno == EINVAL,
                   "a name longer than IPC_NAME_MAX: errno %d (%s), expected EINVAL",
                   errno, strerror(errno));
+    /* and in a small buffer too: no size would make that name valid */
+    errno = 0;
+    ck_assert_int_eq(ipc_name_make(name, 16, long_tag + 1), -1);
+    ck_assert_msg(errno == EINVAL,
+                  "a name longer than IPC_NAME_MAX, buffer of 16 bytes: errno %d (%s), "
+                  "expected EINVAL (check the length before the buffer's size)",
+                  errno, strerror(errno));
     free(long_tag);
 }
 

@@ -1,0 +1,47 @@
+/* counter_only.c - broken ipcname.c for 02-ipc-names: names from a counter alone, so a forked child makes the names its parent already made
+ * expect-fail: made_names_are_unique_across_processes
+ * grade-with: fast
+ */
+#include "ipcname.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+bool ipc_name_valid(const char *name)
+{
+    size_t len;
+
+    if (name == NULL || name[0] != '/')
+        return false;
+    len = strlen(name + 1);
+    if (len < 1 || len > IPC_NAME_MAX)
+        return false;
+    if (strchr(name + 1, '/') != NULL)
+        return false;
+    return strcmp(name, "/.") != 0 && strcmp(name, "/..") != 0;
+}
+
+int ipc_name_make(char *buf, size_t size, const char *tag)
+{
+    static unsigned long counter;
+    int n;
+
+    if (tag == NULL || tag[0] == '\0' || strchr(tag, '/') != NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    n = snprintf(NULL, 0, "/%s-%lu", tag, counter);
+    if (n < 0)
+        return -1;
+    if ((size_t)n - 1 > IPC_NAME_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (buf == NULL || (size_t)n >= size) {
+        errno = ERANGE;
+        return -1;
+    }
+    snprintf(buf, size, "/%s-%lu", tag, counter++);
+    return 0;
+}
