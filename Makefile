@@ -27,7 +27,9 @@ HARNESS_OBJS := $(BUILD)/harness/harness.o
 # Link options of one exercise's test program, as TEST_LDFLAGS_<folder>: a
 # test that must see each call the code under test makes to a library
 # function wraps it (-Wl,--wrap=NAME; the tests define __wrap_NAME).
-TEST_LDFLAGS_04-pipe-atomicity :=
+TEST_LDFLAGS_04-pipe-atomicity := -Wl,--wrap=write
+TEST_LDFLAGS_05-race-condition := -Wl,--wrap=sem_wait
+TEST_LDFLAGS_06-fifo := -Wl,--wrap=read
 
 # one exercise that does not compile must not stop the others
 MAKEFLAGS += --keep-going --no-print-directory

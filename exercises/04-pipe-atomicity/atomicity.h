@@ -13,7 +13,7 @@ struct interleave_report {
 /*
  * The size of the largest write that the kernel performs atomically on the
  * pipe fd: fpathconf(fd, _PC_PIPE_BUF). Returns that size, or -1 with errno
- * set (EBADF for an invalid descriptor such as -1).
+ * set (EBADF for a negative descriptor).
  */
 long pipe_atomic_limit(int fd);
 
@@ -38,7 +38,8 @@ long count_torn(const unsigned char *stream, size_t len, size_t record_size);
  * before returning. Returns 0.
  * Errors (-1): EINVAL when writers is not 1..26, records_each < 1,
  * record_size == 0 or report is NULL; the errno of a failing pipe, fork,
- * read or malloc; EIO when a child did not exit with status 0. No
+ * read or malloc; EIO when a child did not exit with status 0 (for example
+ * because one of its writes failed), after every child has been reaped. No
  * descriptor or child is left behind on any path.
  */
 int pipe_interleave(int writers, int records_each, size_t record_size,

@@ -7,10 +7,12 @@
 /*
  * Creates the POSIX shared memory object `name` (O_CREAT | O_EXCL) holding a
  * single int64_t counter set to 0 and, when use_semaphore is true, the named
- * semaphore `name` (O_CREAT | O_EXCL, initial value 1). Then forks `procs`
- * children. Each child performs `iters` increments of the counter, each one a
- * plain load, add one and store; with use_semaphore the increment sits between
- * sem_wait and sem_post. Each child leaves with _exit.
+ * semaphore `name` (O_CREAT | O_EXCL, initial value 1). Without
+ * use_semaphore no semaphore is opened or created: one that exists under the
+ * same name is left alone. Then forks `procs` children. Each child performs
+ * `iters` increments of the counter, each one a plain load, add one and
+ * store; with use_semaphore the increment sits between sem_wait and
+ * sem_post. Each child leaves with _exit.
  *
  * The parent waits for every child it forked (and for no other process),
  * reads the counter, then unmaps, closes and unlinks every object it created,
@@ -24,7 +26,8 @@
  *   EEXIST  the shared memory object, or (with use_semaphore) the semaphore,
  *           already exists; the existing object is left exactly as it was.
  *   EIO     a child could not finish its increments (sem_wait or sem_post
- *           failed); every child is still reaped.
+ *           failed, so it exited with a non-zero status); every child is
+ *           still reaped.
  *   other   the errno of the call that failed (shm_open, sem_open, fork...).
  */
 long race_counter(const char *name, int procs, long iters, bool use_semaphore);

@@ -12,7 +12,9 @@
  * wrote; they stay in the pipe for the caller to read. On return (success or
  * failure) the descriptor's file status flags (F_GETFL) are what they were.
  * Errors (-1): EINVAL when chunk is 0; ENOMEM; the errno of fcntl or write
- * (EBADF when wfd is not open for writing, EPIPE when no reader is left).
+ * (EBADF when wfd is not open for writing; EPIPE when no reader is left,
+ * which the caller only sees when it ignores, blocks or catches SIGPIPE: the
+ * same write also raises that signal, whose default action kills).
  */
 long pipe_fill(int wfd, size_t chunk);
 
@@ -21,9 +23,11 @@ long pipe_fill(int wfd, size_t chunk);
  * (F_SETPIPE_SZ, which rounds up); then measures with pipe_fill(write end, 1)
  * how many bytes it holds, closes both ends and returns the measurement.
  * bytes == 0 keeps the kernel's default size.
- * Errors (-1): EINVAL when bytes < 0 or larger than the kernel can take; the
- * errno of a refused size (EPERM above /proc/sys/fs/pipe-max-size without
- * privilege, EBUSY, ...), of pipe or of pipe_fill. No descriptor is left open.
+ * Errors (-1): EINVAL when bytes < 0 or bytes > INT_MAX (F_SETPIPE_SZ takes
+ * an int, so a larger size cannot even be asked for); the errno of a size
+ * the kernel refuses (EPERM above /proc/sys/fs/pipe-max-size for a process
+ * without CAP_SYS_RESOURCE); the errno of pipe or of pipe_fill. No
+ * descriptor is left open, on any path.
  */
 long pipe_capacity(long bytes);
 

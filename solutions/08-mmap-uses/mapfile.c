@@ -97,10 +97,21 @@ out_unmap_from:
     return rc;
 }
 
+/* 1 when descriptors a and b refer to the same file, 0 when they do not,
+ * -1 with errno when fstat fails. */
+static int same_file(int a, int b)
+{
+    struct stat sa, sb;
+
+    if (fstat(a, &sa) == -1 || fstat(b, &sb) == -1)
+        return -1;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int map_copy(const char *src, const char *dst)
 {
     size_t size;
-    int in, out, rc = -1;
+    int in, out, same, rc = -1;
 
     if (src == NULL || dst == NULL) {
         errno = EINVAL;
@@ -110,10 +121,19 @@ int map_copy(const char *src, const char *dst)
     in = open_source(src, &size);
     if (in == -1)
         return -1;
-    /* O_RDWR: a shared writable mapping needs a descriptor open for reading too */
-    out = open(dst, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* O_RDWR: a shared writable mapping needs a descriptor open for reading
+     * too. No O_TRUNC: when dst is src under another name, truncating it
+     * here would empty the source before it is mapped. */
+    out = open(dst, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (out == -1)
         goto out_close_in;
+    same = same_file(in, out);
+    if (same != 0) {
+        if (same == 1)
+            errno = EINVAL; /* copying a file onto itself */
+        goto out_close_out;
+    }
+    /* ftruncate both cuts a longer dst and sizes a new one */
     if (ftruncate(out, (off_t)size) == -1)
         goto out_close_out;
     if (size == 0 || copy_mapped(in, out, size) == 0)

@@ -1,11 +1,14 @@
 /* test_atomicity.c - tests of 04-pipe-atomicity: torn records and atomic pipe writes */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "atomicity.h"
 #include "harness.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -49,6 +52,82 @@ static void watchdog_arm(double seconds)
 static void watchdog_disarm(void)
 {
     timer_delete(watchdog);
+}
+
+/*
+ * A spy on write(2). The test program is linked with -Wl,--wrap=write (see
+ * TEST_LDFLAGS_04-pipe-atomicity in the Makefile), so every write call of the
+ * code under test lands in __wrap_write, which passes it on to the real
+ * write. While a test has armed the spy, the wrapper looks at the calls made
+ * by processes other than the test's own (pipe_interleave's writers): it
+ * logs the size each call asked for, or makes the first such call fail. Its
+ * state lives in a shared anonymous mapping made before pipe_interleave
+ * forks, so that the writers' calls are seen by the test.
+ */
+enum spy_mode { SPY_OFF, SPY_LOG, SPY_FAIL_FIRST };
+
+/* Calls whose size is kept; further calls are only counted. */
+#define SPY_SLOTS 2048
+
+struct write_spy {
+    atomic_int mode;
+    pid_t tester;       /* the test's own process: its calls are not looked at */
+    atomic_long calls;  /* calls seen so far */
+    atomic_size_t sizes[SPY_SLOTS]; /* what each call asked for */
+};
+
+static struct write_spy *spy;
+
+ssize_t __real_write(int fd, const void *buf, size_t count);
+ssize_t __wrap_write(int fd, const void *buf, size_t count);
+
+ssize_t __wrap_write(int fd, const void *buf, size_t count)
+{
+    if (spy != NULL && atomic_load(&spy->mode) != SPY_OFF && getpid() != spy->tester) {
+        long n = atomic_fetch_add(&spy->calls, 1);
+
+        if (atomic_load(&spy->mode) == SPY_FAIL_FIRST && n == 0) {
+            errno = ENOSPC; /* a failure that no retry can cure */
+            return -1;
+        }
+        if (n < SPY_SLOTS)
+            atomic_store(&spy->sizes[n], count);
+    }
+    return __real_write(fd, buf, count);
+}
+
+/* Arms the spy in the given mode, with nothing seen yet. */
+static void spy_arm(enum spy_mode mode)
+{
+    spy = mmap(NULL, sizeof(*spy), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+               -1, 0);
+    ck_assert_msg(spy != MAP_FAILED, "test setup: mmap: %s", strerror(errno));
+    spy->tester = getpid();
+    atomic_store(&spy->calls, 0);
+    atomic_store(&spy->mode, (int)mode);
+}
+
+/* Disarms the spy; returns how many calls it saw. *odd (when not NULL)
+ * receives the size of the first logged call that did not ask for `want`
+ * bytes, or `want` when every logged call did. */
+static long spy_disarm(size_t want, size_t *odd)
+{
+    long calls = atomic_load(&spy->calls);
+
+    if (odd != NULL) {
+        *odd = want;
+        for (long i = 0; i < calls && i < SPY_SLOTS; i++) {
+            size_t size = atomic_load(&spy->sizes[i]);
+
+            if (size != want) {
+                *odd = size;
+                break;
+            }
+        }
+    }
+    munmap(spy, sizeof(*spy));
+    spy = NULL;
+    return calls;
 }
 
 /* Longest a pipe_interleave call of these tests may take (natively): small
@@ -101,7 +180,7 @@ GRADED_TEST(count_torn_finds_nothing_in_a_clean_stream, 0.5, 2)
     ck_assert_int_eq(torn_in("xyz", 1), 0);
 }
 
-GRADED_TEST(count_torn_counts_every_torn_record, 1, 2)
+GRADED_TEST(count_torn_counts_every_torn_record, 0.75, 2)
 {
     /* records of 4: torn ones are the 1st, 3rd and 6th */
     ck_assert_msg(torn_in("ABBBCCCCCDDDEEEEFFFFGGGH", 4) == 3,
@@ -115,7 +194,7 @@ GRADED_TEST(count_torn_counts_every_torn_record, 1, 2)
     ck_assert_int_eq(torn_in("AAAAAAAB", 8), 1);
 }
 
-GRADED_TEST(count_torn_counts_a_short_tail_as_one_record, 0.75, 2)
+GRADED_TEST(count_torn_counts_a_short_tail_as_one_record, 0.5, 2)
 {
     long torn = torn_in("AAAABBBBCD", 4);
 
@@ -178,16 +257,20 @@ GRADED_TEST(atomic_limit_is_pipe_buf, 0.5, 2)
     close(fds[1]);
 }
 
-GRADED_TEST(atomic_limit_fails_with_ebadf_for_fd_minus_one, 0.25, 2)
+GRADED_TEST(atomic_limit_fails_with_ebadf_for_a_negative_fd, 0.25, 2)
 {
-    long limit;
+    static const int bad[] = {-1, -42};
 
-    errno = 0;
-    limit = pipe_atomic_limit(-1);
-    ck_assert_msg(limit == -1 && errno == EBADF,
-                  "pipe_atomic_limit(-1) gave %ld with errno %d (%s), expected -1 with "
-                  "EBADF",
-                  limit, errno, strerror(errno));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        long limit;
+
+        errno = 0;
+        limit = pipe_atomic_limit(bad[i]);
+        ck_assert_msg(limit == -1 && errno == EBADF,
+                      "pipe_atomic_limit(%d) gave %ld with errno %d (%s), expected -1 "
+                      "with EBADF",
+                      bad[i], limit, errno, strerror(errno));
+    }
 }
 
 GRADED_TEST(interleave_rejects_bad_arguments_with_einval, 0.5, 2)
@@ -211,7 +294,7 @@ GRADED_TEST(interleave_ends_when_every_writer_is_done, 0.5, 2)
     ck_assert_int_eq(report.torn, 0);
 }
 
-GRADED_TEST(records_up_to_pipe_buf_never_tear, 1.25, 4)
+GRADED_TEST(records_up_to_pipe_buf_never_tear, 0.75, 4)
 {
     /* tearing needs an unlucky schedule: several rounds give it many chances */
     static const size_t sizes[] = {4096, 1000, 4096, 1};
@@ -232,7 +315,56 @@ GRADED_TEST(records_up_to_pipe_buf_never_tear, 1.25, 4)
     }
 }
 
-GRADED_TEST(large_records_are_counted_exactly, 1, 5)
+GRADED_TEST(each_record_is_one_write, 1, 4)
+{
+    /* a record written in pieces may still arrive whole by luck: the spy
+     * sees the pieces every time */
+    static const size_t sizes[] = {4096, 1000, 2, 1};
+    enum { WRITERS = 6, EACH = 30 };
+
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        size_t odd;
+        long calls;
+
+        spy_arm(SPY_LOG);
+        interleave(WRITERS, EACH, sizes[i], QUICK_CALL);
+        calls = spy_disarm(sizes[i], &odd);
+        ck_assert_msg(odd == sizes[i],
+                      "records of %zu bytes: a writer called write for %zu bytes; "
+                      "send each record (at most PIPE_BUF) with one write of the "
+                      "whole record",
+                      sizes[i], odd);
+        ck_assert_msg(calls == WRITERS * EACH,
+                      "%d writers x %d records of %zu bytes made %ld write calls, "
+                      "expected exactly %d: one call per record",
+                      WRITERS, EACH, sizes[i], calls, WRITERS * EACH);
+    }
+}
+
+GRADED_TEST(interleave_fails_with_eio_when_a_writer_fails, 0.5, 3)
+{
+    struct interleave_report report;
+    long calls;
+    int r, err;
+
+    /* the first write of any writer fails (ENOSPC): that child cannot do its
+     * work, so it must not exit with status 0, and the caller must say so */
+    spy_arm(SPY_FAIL_FIRST);
+    watchdog_arm(QUICK_CALL);
+    errno = 0;
+    r = pipe_interleave(4, 3, 100, &report);
+    err = errno;
+    watchdog_disarm();
+    calls = spy_disarm(100, NULL);
+    ck_assert_msg(calls > 0, "pipe_interleave's writers never called write");
+    ck_assert_msg(r == -1 && err == EIO,
+                  "one writer's write failed, yet pipe_interleave returned %d (errno "
+                  "%d: %s), expected -1 with EIO: a writer whose write fails exits "
+                  "with a non-zero status, and the parent checks each status",
+                  r, err, strerror(err));
+}
+
+GRADED_TEST(large_records_are_counted_exactly, 0.75, 5)
 {
     static const size_t sizes[] = {64 * 1024, 128 * 1024 + 17};
     enum { WRITERS = 4, EACH = 6 };
@@ -266,7 +398,7 @@ GRADED_TEST(interleave_reaps_every_writer, 0.5, 3)
                   (long)pid, pid == 0 ? "still running" : "never reaped");
 }
 
-GRADED_TEST(interleave_leaves_callers_other_child_alone, 1, 3)
+GRADED_TEST(interleave_leaves_callers_other_child_alone, 0.75, 3)
 {
     siginfo_t info;
     pid_t mine, got;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,12 +19,38 @@
  * semaphore) called name. */
 static bool ipc_entry_exists(const char *name, bool sem)
 {
-    char path[512];
+    char path[PATH_MAX];
     struct stat st;
 
     snprintf(path, sizeof(path), "/dev/shm/%s%s", sem ? "sem." : "", name + 1);
     return stat(path, &st) == 0;
 }
+
+/*
+ * The test program is linked with -Wl,--wrap=sem_wait (see
+ * TEST_LDFLAGS_05-race-condition in the Makefile): each sem_wait call of
+ * the code under test lands in __wrap_sem_wait. Once a test has set
+ * fail_sem_wait_in_children, every sem_wait in a child of the test's
+ * process fails with EINVAL, as it would on a semaphore that is not valid;
+ * fork copies both variables into the children.
+ */
+static bool fail_sem_wait_in_children;
+static pid_t tester;
+
+int __real_sem_wait(sem_t *sem);
+int __wrap_sem_wait(sem_t *sem);
+
+int __wrap_sem_wait(sem_t *sem)
+{
+    if (fail_sem_wait_in_children && getpid() != tester) {
+        errno = EINVAL;
+        return -1;
+    }
+    return __real_sem_wait(sem);
+}
+
+/* Longest name after the slash that sem_open accepts. */
+#define IPC_LONGEST 251
 
 /* Iterations for a counting test. Under Valgrind each increment costs about
  * 50 times more, so it gets a tenth: the counts stay exact with the
@@ -70,12 +97,12 @@ GRADED_TEST(semaphore_count_exact_four_processes, 0.5, 2)
     assert_exact_count(4, 100000);
 }
 
-GRADED_TEST(semaphore_count_exact_eight_processes, 0.5, 3)
+GRADED_TEST(semaphore_count_exact_eight_processes, 0.25, 3)
 {
     assert_exact_count(8, 50000);
 }
 
-GRADED_TEST(unlocked_count_between_one_and_total, 1, 2)
+GRADED_TEST(unlocked_count_between_one_and_total, 0.75, 2)
 {
     const long iters = scaled_iters(100000);
     char name[128];
@@ -124,7 +151,7 @@ GRADED_TEST(zero_iterations_count_zero, 0.5, 2)
     }
 }
 
-GRADED_TEST(existing_shm_object_gives_eexist_untouched, 1, 2)
+GRADED_TEST(existing_shm_object_gives_eexist_untouched, 0.75, 2)
 {
     enum { SIZE = 4096 };
     char name[128];
@@ -169,7 +196,7 @@ GRADED_TEST(existing_shm_object_gives_eexist_untouched, 1, 2)
     ck_assert_msg(!sem_left, "after EEXIST a semaphore %s was left behind", name);
 }
 
-GRADED_TEST(existing_semaphore_gives_eexist_untouched, 1, 2)
+GRADED_TEST(existing_semaphore_gives_eexist_untouched, 0.75, 2)
 {
     char name[128];
     sem_t *mine, *again;
@@ -205,7 +232,71 @@ GRADED_TEST(existing_semaphore_gives_eexist_untouched, 1, 2)
                   "remove what this call created before failing", name);
 }
 
-GRADED_TEST(no_ipc_name_left_after_count, 1, 2)
+GRADED_TEST(child_that_cannot_lock_gives_eio, 0.5, 2)
+{
+    char name[128];
+    long count;
+    int err;
+    bool shm_left, sem_left;
+
+    test_ipc_name(name, sizeof(name), "eio");
+    tester = getpid();
+    fail_sem_wait_in_children = true;
+    errno = 0;
+    count = race_counter(name, 3, 1000, true);
+    err = errno;
+    fail_sem_wait_in_children = false;
+    shm_left = ipc_entry_exists(name, false);
+    sem_left = ipc_entry_exists(name, true);
+    shm_unlink(name);
+    sem_unlink(name);
+    ck_assert_msg(count == -1 && err == EIO,
+                  "every child's sem_wait failed (EINVAL), so no child could do its "
+                  "increments, yet race_counter returned %ld (errno %d, %s); expected "
+                  "-1 with EIO: a child that cannot lock exits with a non-zero status "
+                  "and the parent checks every child's status",
+                  count, err, strerror(err));
+    ck_assert_msg(!shm_left && !sem_left, "after the failure %s was left in /dev/shm",
+                  shm_left ? "the shared memory object" : "the semaphore");
+}
+
+GRADED_TEST(no_semaphore_made_without_use_semaphore, 0.5, 2)
+{
+    char name[128];
+    sem_t *mine, *again;
+    long count;
+    int err, value = -1;
+    bool shm_left;
+
+    /* someone else's semaphore of the same name: a run without the
+     * semaphore has no business with it */
+    test_ipc_name(name, sizeof(name), "nosem");
+    mine = sem_open(name, O_CREAT | O_EXCL, 0600, 3);
+    ck_assert_msg(mine != SEM_FAILED, "test setup: sem_open: %s", strerror(errno));
+    errno = 0;
+    count = race_counter(name, 2, 1000, false);
+    err = errno;
+    again = sem_open(name, 0);
+    if (again != SEM_FAILED) {
+        sem_getvalue(again, &value);
+        sem_close(again);
+    }
+    sem_close(mine);
+    sem_unlink(name);
+    shm_left = ipc_entry_exists(name, false);
+    shm_unlink(name);
+    ck_assert_msg(count >= 1 && count <= 2000,
+                  "with use_semaphore false and a semaphore of the same name already "
+                  "there, race_counter returned %ld (errno %d, %s): without the "
+                  "semaphore, create no semaphore",
+                  count, err, strerror(err));
+    ck_assert_msg(again != SEM_FAILED, "the existing semaphore was unlinked by a run "
+                  "that does not use a semaphore");
+    ck_assert_msg(value == 3, "the existing semaphore's value went from 3 to %d", value);
+    ck_assert_msg(!shm_left, "the shared memory object %s was left behind", name);
+}
+
+GRADED_TEST(no_ipc_name_left_after_count, 0.75, 2)
 {
     char name[128];
     long count;
@@ -232,37 +323,95 @@ GRADED_TEST(no_ipc_name_left_after_count, 1, 2)
     }
 }
 
-GRADED_TEST(invalid_name_gives_einval, 0.5, 2)
+/* Writes into buf (size > len + 1) a run-unique name with exactly
+ * len characters after the slash. */
+static const char *name_of_length(char *buf, size_t size, size_t len)
 {
-    char name[128], nested[160];
-    const char *bad[3];
+    size_t have;
+
+    test_ipc_name(buf, size, "long");
+    have = strlen(buf + 1);
+    ck_assert_msg(have <= len && len + 2 <= size, "test setup: name too long");
+    memset(buf + 1 + have, 'x', len - have);
+    buf[1 + len] = '\0';
+    return buf;
+}
+
+/* A name one character too long for sem_open (and so for race_counter). */
+#define TOO_LONG 252
+
+GRADED_TEST(invalid_name_gives_einval, 0.75, 2)
+{
+    char name[128], nested[160], longest[TOO_LONG + 2];
+    const char *bad[7];
+    size_t nbad = 0;
 
     test_ipc_name(name, sizeof(name), "bad");
     snprintf(nested, sizeof(nested), "%s/x", name);
-    bad[0] = NULL;
-    bad[1] = name + 1; /* no leading slash */
-    bad[2] = nested;
-    for (int i = 0; i < 3; i++) {
-        long count;
-        int err;
+    name_of_length(longest, sizeof(longest), TOO_LONG);
+    bad[nbad++] = NULL;
+    bad[nbad++] = name + 1; /* no leading slash */
+    bad[nbad++] = nested;
+    bad[nbad++] = "/";
+    bad[nbad++] = "/.";
+    bad[nbad++] = "/..";
+    bad[nbad++] = longest;
+    for (int sem = 0; sem <= 1; sem++) {
+        for (size_t i = 0; i < nbad; i++) {
+            long count;
+            int err;
+            bool created;
 
-        errno = 0;
-        count = race_counter(bad[i], 2, 10, true);
-        err = errno;
-        /* glibc accepts a name without the slash: remove what it made */
-        bool created = ipc_entry_exists(name, false) || ipc_entry_exists(name, true);
-
-        shm_unlink(name);
-        sem_unlink(name);
-        ck_assert_msg(count == -1 && err == EINVAL,
-                      "name \"%s\": expected -1 with EINVAL, got %ld (errno %d, %s)",
-                      bad[i] ? bad[i] : "(null)", count, err, strerror(err));
-        ck_assert_msg(!created, "name \"%s\" was rejected, but an object was created",
-                      bad[i] ? bad[i] : "(null)");
+            errno = 0;
+            count = race_counter(bad[i], 2, 10, sem);
+            err = errno;
+            /* glibc accepts a name without the slash, and shm_open one of
+             * 252 characters: remove what a call that did not check made */
+            created = ipc_entry_exists(name, false) || ipc_entry_exists(name, true) ||
+                      ipc_entry_exists(longest, false) || ipc_entry_exists(longest, true);
+            shm_unlink(name);
+            sem_unlink(name);
+            shm_unlink(longest);
+            sem_unlink(longest);
+            ck_assert_msg(count == -1 && err == EINVAL,
+                          "name \"%.40s%s\" (%zu characters in all, %s semaphore): "
+                          "expected -1 with EINVAL, got %ld (errno %d, %s)",
+                          bad[i] ? bad[i] : "(null)",
+                          bad[i] && strlen(bad[i]) > 40 ? "..." : "",
+                          bad[i] ? strlen(bad[i]) : 0, sem ? "with" : "without", count,
+                          err, strerror(err));
+            ck_assert_msg(!created,
+                          "name \"%.40s%s\" was rejected, but an object was left in "
+                          "/dev/shm (%s semaphore): check the name before creating "
+                          "anything",
+                          bad[i] ? bad[i] : "(null)",
+                          bad[i] && strlen(bad[i]) > 40 ? "..." : "",
+                          sem ? "with" : "without");
+        }
     }
 }
 
-GRADED_TEST(bad_procs_or_iters_give_einval, 0.5, 2)
+GRADED_TEST(name_of_251_characters_is_accepted, 0.25, 2)
+{
+    char longest[IPC_LONGEST + 2];
+
+    for (int sem = 0; sem <= 1; sem++) {
+        long count;
+        int err;
+
+        name_of_length(longest, sizeof(longest), IPC_LONGEST);
+        errno = 0;
+        count = race_counter(longest, 2, 100, sem);
+        err = errno;
+        ck_assert_msg(count != -1,
+                      "a name with %d characters after the slash (the longest that "
+                      "sem_open takes) was refused (%s semaphore): %s",
+                      IPC_LONGEST, sem ? "with" : "without", strerror(err));
+        ck_assert_msg(count >= 1 && count <= 200, "2 procs x 100 iters gave %ld", count);
+    }
+}
+
+GRADED_TEST(bad_procs_or_iters_give_einval, 0.25, 2)
 {
     static const struct {
         int procs;

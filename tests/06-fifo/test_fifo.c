@@ -26,6 +26,28 @@
 /* A payload 16 times what a FIFO holds (64 KiB): the writer must block. */
 #define BIG (1024 * 1024)
 
+/*
+ * The test program is linked with -Wl,--wrap=read (see TEST_LDFLAGS_06-fifo
+ * in the Makefile): each read call of the code under test lands in
+ * __wrap_read. While a test has set reads_fail, every read made by the
+ * test's own process (where it calls fifo_receive) fails with EIO; its
+ * helper processes read as usual.
+ */
+static bool reads_fail;
+static pid_t reads_fail_in;
+
+ssize_t __real_read(int fd, void *buf, size_t count);
+ssize_t __wrap_read(int fd, void *buf, size_t count);
+
+ssize_t __wrap_read(int fd, void *buf, size_t count)
+{
+    if (reads_fail && getpid() == reads_fail_in) {
+        errno = EIO;
+        return -1;
+    }
+    return __real_read(fd, buf, count);
+}
+
 /* ---- small tools ---------------------------------------------------- */
 
 static double now(void)
@@ -711,9 +733,26 @@ static void check_round_trip(pid_t pid, ssize_t n, int err, const char *data,
                              : describe(status, what, sizeof(what)));
 }
 
+/* Runs fifo_receive(path, data) with a writer ready to send, while every
+ * read(2) of this process fails with EIO; *err gets errno after it. */
+static ssize_t receive_with_failing_reads(const char *path, char **data, int *err)
+{
+    pid_t pid = start_writer(path, "never read", 10, 0, 0);
+    ssize_t n;
+
+    reads_fail_in = getpid();
+    reads_fail = true;
+    errno = 0;
+    n = fifo_receive(path, data);
+    *err = errno;
+    reads_fail = false;
+    stop_child(pid); /* it may be blocked on a FIFO that nobody reads */
+    return n;
+}
+
 /* ---- round trips ---------------------------------------------------- */
 
-GRADED_TEST(round_trip_with_forked_sender, 0.75, 2)
+GRADED_TEST(round_trip_with_forked_sender, 0.5, 2)
 {
     const size_t len = 200000; /* three FIFOs full */
     char path[PATH_MAX], *msg = pattern(len), *data = NULL;
@@ -753,7 +792,7 @@ GRADED_TEST(round_trip_with_exec_sender, 0.75, 2)
 
 /* ---- fifo_receive --------------------------------------------------- */
 
-GRADED_TEST(receive_handles_payload_larger_than_pipe, 0.75, 2)
+GRADED_TEST(receive_handles_payload_larger_than_pipe, 0.5, 2)
 {
     char path[PATH_MAX], *msg = pattern(BIG), *data = NULL;
     pid_t pid;
@@ -922,7 +961,62 @@ GRADED_TEST(receive_removes_fifo_when_open_fails, 0.25, 2)
                                  "remove it on every failure after mkfifo");
 }
 
-GRADED_TEST(receive_reports_eexist_and_leaves_it_untouched, 0.75, 2)
+GRADED_TEST(receive_removes_fifo_when_read_fails, 0.25, 2)
+{
+    char path[PATH_MAX], *data = NULL;
+    ssize_t n;
+    int err;
+
+    test_path(path, sizeof(path), "fifo");
+    n = receive_with_failing_reads(path, &data, &err);
+    if (n >= 0)
+        free(data);
+    ck_assert_msg(n == -1 && err == EIO,
+                  "the test made every read(2) fail with EIO, yet fifo_receive "
+                  "returned %zd (errno %s), expected -1 with read's EIO",
+                  n, strerror(err));
+    ck_assert_msg(!exists(path), "the FIFO was left at the path after read failed: "
+                                 "remove it on every failure after mkfifo");
+}
+
+GRADED_TEST(receive_leaves_data_unchanged_when_it_fails, 0.25, 2)
+{
+    char path[PATH_MAX], mark, *data = &mark;
+    pid_t guard;
+    ssize_t n;
+    int err;
+
+    /* fails at once: something is already at the path */
+    test_path(path, sizeof(path), "taken");
+    make_file(path, "here first", 0600);
+    guard = start_unblocker(path);
+    errno = 0;
+    n = fifo_receive(path, &data);
+    err = errno;
+    stop_child(guard);
+    if (n >= 0 && data != &mark)
+        free(data);
+    ck_assert_msg(n == -1 && err == EEXIST,
+                  "fifo_receive over an existing file returned %zd (errno %s), "
+                  "expected -1 with EEXIST",
+                  n, strerror(err));
+    ck_assert_msg(data == &mark, "fifo_receive failed with EEXIST but changed *data: "
+                                 "store into *data only on success");
+    /* fails after reading began: read(2) fails */
+    test_path(path, sizeof(path), "fifo");
+    n = receive_with_failing_reads(path, &data, &err);
+    if (n >= 0 && data != &mark)
+        free(data);
+    unlink(path); /* whether it is removed is another test's business */
+    ck_assert_msg(n == -1 && err == EIO,
+                  "with every read(2) failing with EIO, fifo_receive returned %zd "
+                  "(errno %s), expected -1 with EIO",
+                  n, strerror(err));
+    ck_assert_msg(data == &mark, "fifo_receive failed (read gave EIO) but changed "
+                                 "*data: store into *data only on success");
+}
+
+GRADED_TEST(receive_reports_eexist_and_leaves_it_untouched, 0.5, 2)
 {
     const char *text = "a file that was here first\n";
     char path[PATH_MAX], *data = NULL;
@@ -1008,6 +1102,21 @@ GRADED_TEST(send_reports_enoent_when_nothing_is_there, 0.5, 2)
                   rep.ret, strerror(rep.err));
     ck_assert_msg(!exists(path), "fifo_send created something at the path: it must "
                                  "only open an existing FIFO");
+}
+
+GRADED_TEST(send_of_zero_bytes_gives_an_empty_message, 0.25, 2)
+{
+    char path[PATH_MAX], *data = NULL;
+    pid_t pid;
+    ssize_t n;
+    int err;
+
+    test_path(path, sizeof(path), "fifo");
+    pid = start_student_sender(path, "", 0);
+    n = fifo_receive(path, &data);
+    err = errno;
+    check_round_trip(pid, n, err, data, "", 0);
+    free(data);
 }
 
 GRADED_TEST(send_rejects_regular_file_with_einval, 0.75, 2)

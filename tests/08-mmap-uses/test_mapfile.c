@@ -135,7 +135,7 @@ static void assert_same_file(const char *path, const unsigned char *want, size_t
 
 /* ---- map_count ---- */
 
-GRADED_TEST(count_small_file, 0.5, 2)
+GRADED_TEST(count_small_file, 0.25, 2)
 {
     char path[512];
     const char *text = "hello, mapped world\n";
@@ -243,11 +243,10 @@ GRADED_TEST(count_bad_arguments_give_einval, 0.5, 2)
     }
 }
 
-GRADED_TEST(count_and_copy_leave_no_mapping, 0.5, 2)
+GRADED_TEST(count_and_copy_leave_no_mapping, 0.25, 2)
 {
     unsigned char data[3 * 4096];
     char src[512], dst[512];
-    int fds = test_open_fds();
     long count;
     int rc;
 
@@ -262,13 +261,42 @@ GRADED_TEST(count_and_copy_leave_no_mapping, 0.5, 2)
     ck_assert_msg(rc == 0, "map_copy failed: %s", strerror(errno));
     ck_assert_msg(!mapped(src), "after map_copy, the source %s is still mapped", src);
     ck_assert_msg(!mapped(dst), "after map_copy, the destination %s is still mapped", dst);
-    ck_assert_msg(test_open_fds() == fds, "%d descriptors open before, %d after: close "
-                  "the files", fds, test_open_fds());
+}
+
+/* Fails the test when more descriptors are open than the `before` there were
+ * before `what`. */
+static void assert_no_new_descriptor(int before, const char *what)
+{
+    int now = test_open_fds();
+
+    ck_assert_msg(now == before, "%d descriptor(s) open before %s, %d after: close the "
+                  "file on every path, also when the call fails", before, what, now);
+}
+
+GRADED_TEST(count_and_copy_close_their_files, 0.5, 2)
+{
+    char src[512], empty[512], dst[512], nowhere[512];
+    int fds = test_open_fds();
+
+    make_file(src, sizeof(src), "src", "some bytes", 10);
+    make_file(empty, sizeof(empty), "empty", "", 0);
+    test_path(dst, sizeof(dst), "dst");
+    test_path(nowhere, sizeof(nowhere), "no-such-dir/dst");
+    ck_assert_msg(map_count(src, 'e') == 2, "map_count gave a wrong count");
+    assert_no_new_descriptor(fds, "map_count of a file");
+    ck_assert_int_eq(map_count(empty, 'e'), 0);
+    assert_no_new_descriptor(fds, "map_count of an empty file");
+    ck_assert_int_eq(map_count(test_dir(), 'e'), -1);
+    assert_no_new_descriptor(fds, "map_count of a directory (which fails)");
+    ck_assert_msg(map_copy(src, dst) == 0, "map_copy failed: %s", strerror(errno));
+    assert_no_new_descriptor(fds, "map_copy");
+    ck_assert_int_eq(map_copy(src, nowhere), -1);
+    assert_no_new_descriptor(fds, "map_copy into a missing directory (which fails)");
 }
 
 /* ---- map_copy ---- */
 
-GRADED_TEST(copy_is_byte_exact, 1, 2)
+GRADED_TEST(copy_is_byte_exact, 0.75, 2)
 {
     const size_t len = 3 * MIB + 123; /* not a whole number of pages */
     unsigned char *data = malloc(len);
@@ -376,6 +404,27 @@ GRADED_TEST(copy_missing_src_creates_no_dst, 0.5, 2)
                   "(%zu bytes now)", len);
 }
 
+GRADED_TEST(copy_null_path_gives_einval, 0.25, 2)
+{
+    char src[512], dst[512];
+    struct stat st;
+    int rc;
+
+    make_file(src, sizeof(src), "src", "abc", 3);
+    test_path(dst, sizeof(dst), "dst");
+    errno = 0;
+    rc = map_copy(NULL, dst);
+    ck_assert_msg(rc == -1 && errno == EINVAL,
+                  "map_copy(NULL, dst): expected -1 with EINVAL, got %d (errno %d, %s)",
+                  rc, errno, strerror(errno));
+    ck_assert_msg(stat(dst, &st) == -1, "map_copy(NULL, dst) created the destination");
+    errno = 0;
+    rc = map_copy(src, NULL);
+    ck_assert_msg(rc == -1 && errno == EINVAL,
+                  "map_copy(src, NULL): expected -1 with EINVAL, got %d (errno %d, %s)",
+                  rc, errno, strerror(errno));
+}
+
 /* A copy done with read()/write() moves the data through the process's rchar and
  * wchar counters; a copy between mappings moves none of it. */
 GRADED_TEST(copy_uses_mappings_not_read_write, 0.5, 2)
@@ -415,7 +464,7 @@ GRADED_TEST(shared_alloc_is_zero_filled, 0.5, 2)
     ck_assert_int_eq(shared_free(p, size), 0);
 }
 
-GRADED_TEST(shared_alloc_seen_by_child, 1, 2)
+GRADED_TEST(shared_alloc_seen_by_child, 0.75, 2)
 {
     const size_t size = 3 * 4096;
     unsigned char *p = shared_alloc(size);
@@ -470,4 +519,34 @@ GRADED_TEST(shared_free_unmaps, 0.5, 2)
     err = errno;
     ck_assert_msg(rc == -1 && err == ENOMEM,
                   "after shared_free the memory is still mapped: munmap it");
+}
+
+GRADED_TEST(shared_free_rejects_bad_arguments_with_einval, 0.25, 2)
+{
+    const size_t size = 4096;
+    void *p = shared_alloc(size);
+    int rc, err;
+
+    ck_assert_msg(p != NULL, "shared_alloc failed: %s", strerror(errno));
+    errno = 0;
+    rc = shared_free(NULL, size);
+    err = errno;
+    ck_assert_msg(rc == -1 && err == EINVAL,
+                  "shared_free(NULL, %zu): expected -1 with EINVAL, got %d (errno %d, "
+                  "%s); munmap alone accepts it",
+                  size, rc, err, strerror(err));
+    errno = 0;
+    rc = shared_free(p, 0);
+    err = errno;
+    ck_assert_msg(rc == -1 && err == EINVAL,
+                  "shared_free(p, 0): expected -1 with EINVAL, got %d (errno %d, %s)", rc,
+                  err, strerror(err));
+    errno = 0;
+    rc = shared_free((char *)p + 1, size - 1); /* not page-aligned: munmap refuses */
+    err = errno;
+    ck_assert_msg(rc == -1 && err == EINVAL,
+                  "shared_free(p + 1, %zu): expected -1 with munmap's EINVAL, got %d "
+                  "(errno %d, %s)",
+                  size - 1, rc, err, strerror(err));
+    ck_assert_int_eq(shared_free(p, size), 0);
 }

@@ -1,5 +1,5 @@
 /* count_keeps_descriptor.c - broken mapfile.c for 08-mmap-uses: map_count returns without closing the file
- * expect-fail: count_small_file count_large_sparse_file
+ * expect-fail: count_and_copy_close_their_files
  * grade-with: fast
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */

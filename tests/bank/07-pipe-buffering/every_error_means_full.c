@@ -1,0 +1,86 @@
+/* every_error_means_full.c - broken pipebuf.c for 07-pipe-buffering: stops at any failed write as if the pipe were full, so EPIPE and EBADF come back as a count
+ * expect-fail: fill_fails_with_epipe_without_a_reader fill_restores_flags_when_it_fails
+ * grade-with: fast
+ */
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
+#include "pipebuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Writes chunk-byte pieces of buf into the non-blocking wfd until it takes
+ * no more; returns the bytes written. */
+static long write_until_full(int wfd, const char *buf, size_t chunk)
+{
+    long total = 0;
+
+    for (;;) {
+        ssize_t n = write(wfd, buf, chunk);
+
+        if (n > 0) {
+            total += n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        return total;
+    }
+}
+
+long pipe_fill(int wfd, size_t chunk)
+{
+    long total = -1;
+    char *buf;
+    int flags, saved;
+
+    if (chunk == 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    flags = fcntl(wfd, F_GETFL);
+    if (flags < 0)
+        return -1;
+    buf = calloc(chunk, 1);
+    if (buf == NULL)
+        return -1;
+    if (!(flags & O_NONBLOCK) && fcntl(wfd, F_SETFL, flags | O_NONBLOCK) < 0)
+        goto out_free;
+    total = write_until_full(wfd, buf, chunk);
+    saved = errno;
+    if (!(flags & O_NONBLOCK) && fcntl(wfd, F_SETFL, flags) < 0 && total >= 0) {
+        total = -1;
+        saved = errno;
+    }
+    errno = saved;
+out_free:
+    saved = errno;
+    free(buf);
+    errno = saved;
+    return total;
+}
+
+long pipe_capacity(long bytes)
+{
+    long held = -1;
+    int fds[2], saved;
+
+    /* F_SETPIPE_SZ takes an int: a larger request would be cut, not refused */
+    if (bytes < 0 || bytes > INT_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (pipe(fds) < 0)
+        return -1;
+    if (bytes > 0 && fcntl(fds[1], F_SETPIPE_SZ, (int)bytes) < 0)
+        goto out_close;
+    held = pipe_fill(fds[1], 1);
+out_close:
+    saved = errno;
+    close(fds[0]);
+    close(fds[1]);
+    errno = saved;
+    return held;
+}
