@@ -16,14 +16,19 @@
 #include <unistd.h>
 
 #define RING_MAGIC UINT64_C(0x474e495243504931) /* "1IPCRING" little-endian */
-#define RING_VERSION 1
+#define RING_VERSION 2
 #define RING_NAME_MAX 251
 
 /*
  * The shared layout: fixed-width fields, no pointers (slot i lives at
  * data_offset + i * stride from the start of the object). Each slot holds a
  * uint64_t length followed by the message. magic is stored last, so a ring
- * that is still being made never looks complete.
+ * that is still being made never looks complete. write_lock (used by the
+ * producer alone but for a close), head (written by the producer, read by
+ * the consumers), tail and read_lock (the consumers'), and each counting
+ * semaphore sit on cache lines of their own: an update of one field then
+ * never takes the line away from a process that is only using another
+ * (false sharing).
  */
 struct ring_shared {
     _Atomic uint64_t magic;
@@ -34,12 +39,13 @@ struct ring_shared {
     uint64_t slot_size;
     uint64_t stride;      /* bytes from one slot to the next */
     uint64_t data_offset; /* where slot 0 begins */
-    _Atomic uint32_t closed;
-    alignas(64) _Atomic uint64_t head; /* messages pushed (producer only) */
+    _Atomic uint32_t closed; /* set once, under write_lock */
+    alignas(64) sem_t write_lock;      /* orders a push's publication and close */
+    alignas(64) _Atomic uint64_t head; /* messages pushed (under write_lock) */
     alignas(64) uint64_t tail;         /* messages popped (under read_lock) */
-    alignas(64) sem_t free_slots;      /* empty slots, plus one after close */
-    sem_t items;                       /* full slots, plus one after close */
     sem_t read_lock;                   /* serialises the consumers' claims */
+    alignas(64) sem_t free_slots;      /* empty slots, plus one after close */
+    alignas(64) sem_t items;           /* full slots, plus one after close */
 };
 
 /* One process's handle: where the ring is mapped here, and its geometry. */
@@ -111,7 +117,8 @@ static int ring_init(struct ring_shared *sh, uint64_t slots, uint64_t slot_size,
     atomic_init(&sh->head, 0);
     sh->tail = 0;
     if (sem_init(&sh->free_slots, 1, (unsigned)slots) == -1 ||
-        sem_init(&sh->items, 1, 0) == -1 || sem_init(&sh->read_lock, 1, 1) == -1)
+        sem_init(&sh->items, 1, 0) == -1 || sem_init(&sh->read_lock, 1, 1) == -1 ||
+        sem_init(&sh->write_lock, 1, 1) == -1)
         return -1;
     atomic_store_explicit(&sh->magic, RING_MAGIC, memory_order_release);
     return 0;
@@ -213,13 +220,18 @@ out_close:
     return NULL;
 }
 
-/* Tries before sleeping: with the other side on another CPU, a slot or an
- * item usually turns up within a few microseconds, and not going to sleep
- * spares both processes a futex wait and wake-up. Bounded, so a ring that
- * stays empty costs microseconds of CPU, then the process blocks. */
+/*
+ * How many times a blocking call tries a semaphore before it sleeps on it.
+ * With the other side running on another CPU, a slot or an item usually
+ * turns up within a few microseconds, and not going to sleep spares both
+ * processes a futex wait and wake-up (glibc's adaptive mutexes spin briefly
+ * for the same reason). Bounded: a ring that stays empty or full costs a few
+ * microseconds of CPU, then the caller sleeps in sem_wait until it is posted.
+ */
 #define SPIN_TRIES 200
 
-/* Takes one unit of s: waits (retrying EINTR), or fails with EAGAIN. */
+/* Takes one unit of s: waits for it (retrying EINTR), or, when wait is false,
+ * fails with EAGAIN if there is none. Returns 0 or -1 with errno. */
 static int sem_take(sem_t *s, bool wait)
 {
     if (!wait)
@@ -233,15 +245,32 @@ static int sem_take(sem_t *s, bool wait)
     return 0;
 }
 
+/* Gives back a unit taken by sem_take on an error path, keeping errno. */
+static void sem_give_back(sem_t *s)
+{
+    int saved = errno;
+
+    sem_post(s);
+    errno = saved;
+}
+
 static bool ring_closed(const struct ring *r)
 {
     return atomic_load_explicit(&r->sh->closed, memory_order_acquire) != 0;
 }
 
+/*
+ * A push takes a free slot (it may wait here), then write_lock, and fills and
+ * publishes the slot under it. ring_close sets the flag and posts its tokens
+ * under the same lock, so a message is either published before the close
+ * token (and delivered before any pop returns 0) or refused with EPIPE.
+ */
 static int ring_put(struct ring *r, const void *msg, size_t len, bool wait)
 {
+    struct ring_shared *sh;
     unsigned char *slot;
     uint64_t head, n = len;
+    int rc;
 
     if (r == NULL || msg == NULL || len == 0) {
         errno = EINVAL;
@@ -252,22 +281,33 @@ static int ring_put(struct ring *r, const void *msg, size_t len, bool wait)
         return -1;
     }
     if (ring_closed(r)) {
-        errno = EPIPE;
+        errno = EPIPE; /* without using a slot; checked again below */
         return -1;
     }
-    if (sem_take(&r->sh->free_slots, wait) == -1)
+    sh = r->sh;
+    if (sem_take(&sh->free_slots, wait) == -1)
         return -1;
+    if (sem_take(&sh->write_lock, true) == -1)
+        goto out_give_slot;
     if (ring_closed(r)) {
-        sem_post(&r->sh->free_slots); /* pass the slot (or close token) on */
+        /* closed while we waited: what woke us may be the close token */
         errno = EPIPE;
-        return -1;
+        goto out_unlock;
     }
-    head = atomic_load_explicit(&r->sh->head, memory_order_relaxed);
+    head = atomic_load_explicit(&sh->head, memory_order_relaxed);
     slot = r->data + (head % r->slots) * r->stride;
     memcpy(slot, &n, sizeof(n));
     memcpy(slot + sizeof(n), msg, len);
-    atomic_store_explicit(&r->sh->head, head + 1, memory_order_release);
-    return sem_post(&r->sh->items);
+    atomic_store_explicit(&sh->head, head + 1, memory_order_release);
+    rc = sem_post(&sh->items);
+    sem_post(&sh->write_lock);
+    return rc;
+
+out_unlock:
+    sem_give_back(&sh->write_lock);
+out_give_slot:
+    sem_give_back(&sh->free_slots); /* the slot, or the close token, goes on */
+    return -1;
 }
 
 int ring_push(struct ring *r, const void *msg, size_t len)
@@ -280,6 +320,12 @@ int ring_try_push(struct ring *r, const void *msg, size_t len)
     return ring_put(r, msg, len, false);
 }
 
+/*
+ * A pop takes an item (it may wait here), then read_lock, and claims the
+ * oldest message under it. After the close, "items" holds one unit more than
+ * there are messages: the close token, which each consumer that finds the
+ * ring drained posts again for the next one.
+ */
 static ssize_t ring_get(struct ring *r, void *buf, size_t cap, bool wait)
 {
     struct ring_shared *sh;
@@ -291,11 +337,20 @@ static ssize_t ring_get(struct ring *r, void *buf, size_t cap, bool wait)
         return -1;
     }
     sh = r->sh;
-    if (sem_take(&sh->items, wait) == -1)
+    if (sem_take(&sh->items, wait) == -1) {
+        /* After the close, no unit left means that each remaining message
+         * and the close token are held by consumers inside ring_get, each
+         * taking at most one message: none is left for this caller. (The
+         * token is missing only while a consumer passes it on; EAGAIN then
+         * would say "not closed".) */
+        if (errno == EAGAIN && ring_closed(r))
+            return 0;
         return -1;
-    sem_take(&sh->read_lock, true);
+    }
+    if (sem_take(&sh->read_lock, true) == -1)
+        goto out_give_item;
     if (sh->tail == atomic_load_explicit(&sh->head, memory_order_acquire)) {
-        /* woken by the close token: hand it to the next consumer */
+        /* closed and drained: what we took is the close token; pass it on */
         sem_post(&sh->read_lock);
         sem_post(&sh->items);
         return 0;
@@ -309,6 +364,10 @@ static ssize_t ring_get(struct ring *r, void *buf, size_t cap, bool wait)
     sem_post(&sh->read_lock);
     sem_post(&sh->free_slots);
     return (ssize_t)n;
+
+out_give_item:
+    sem_give_back(&sh->items);
+    return -1;
 }
 
 ssize_t ring_pop(struct ring *r, void *buf, size_t cap)
@@ -323,15 +382,23 @@ ssize_t ring_try_pop(struct ring *r, void *buf, size_t cap)
 
 int ring_close(struct ring *r)
 {
+    struct ring_shared *sh;
+
     if (r == NULL) {
         errno = EINVAL;
         return -1;
     }
-    /* one token per semaphore, passed from waiter to waiter */
-    if (atomic_exchange(&r->sh->closed, 1) == 0) {
-        sem_post(&r->sh->items);
-        sem_post(&r->sh->free_slots);
+    sh = r->sh;
+    /* waits only for a push that is copying its message, never for room */
+    if (sem_take(&sh->write_lock, true) == -1)
+        return -1;
+    /* one token per semaphore, passed from waiter to waiter; only the first
+     * close posts them */
+    if (atomic_exchange_explicit(&sh->closed, 1, memory_order_acq_rel) == 0) {
+        sem_post(&sh->items);      /* wakes the consumers, one after another */
+        sem_post(&sh->free_slots); /* wakes a producer waiting for room: EPIPE */
     }
+    sem_post(&sh->write_lock);
     return 0;
 }
 
