@@ -13,6 +13,8 @@ HEADERS ?= exercises
 BUILD ?= build/$(notdir $(abspath $(IMPL)))
 
 CC ?= cc
+NM ?= nm
+OBJCOPY ?= objcopy
 CFLAGS ?= -std=c11 -Wall -Wextra -Werror -pedantic -g
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -MMD -MP
 # recursive on purpose: evaluated after `grader/setup` has installed check
@@ -46,10 +48,18 @@ $(BUILD)/harness/%.o: tests/harness/%.c tests/harness/harness.h
 
 # $(1) is an exercise folder name
 define exercise_rules
-$(BUILD)/$(1)/test: $(HARNESS_OBJS) \
-    $(patsubst tests/$(1)/%.c,$(BUILD)/$(1)/tests/%.o,$(wildcard tests/$(1)/*.c)) \
-    $(patsubst $(IMPL)/$(1)/%.c,$(BUILD)/$(1)/impl/%.o,$(wildcard $(IMPL)/$(1)/*.c))
+$(1)_TEST_OBJS := $(HARNESS_OBJS) \
+    $(patsubst tests/$(1)/%.c,$(BUILD)/$(1)/tests/%.o,$(wildcard tests/$(1)/*.c))
+$(1)_IMPL_OBJS := $(patsubst $(IMPL)/$(1)/%.c,$(BUILD)/$(1)/impl/%.o,$(wildcard $(IMPL)/$(1)/*.c))
+
+$(BUILD)/$(1)/test: $$($(1)_TEST_OBJS) $(BUILD)/$(1)/impl.o
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(TEST_LDFLAGS_$(1)) $$(CHECK_LIBS)
+
+# the code under test, sealed: see tests/harness/seal-impl
+$(BUILD)/$(1)/impl.o: $$($(1)_IMPL_OBJS) $$($(1)_TEST_OBJS) tests/harness/seal-impl
+	@[ -n "$$($(1)_IMPL_OBJS)" ] || { echo "$(IMPL)/$(1): no .c file to test" >&2; exit 1; }
+	@CC="$$(CC)" NM="$$(NM)" OBJCOPY="$$(OBJCOPY)" CHECK_LIBS="$$(CHECK_LIBS)" SRC_DIR=$(IMPL)/$(1) \
+	    bash tests/harness/seal-impl $$@ "$$($(1)_TEST_OBJS)" $$($(1)_IMPL_OBJS)
 
 $(BUILD)/$(1)/impl/%.o: $(IMPL)/$(1)/%.c
 	@mkdir -p $$(@D)
@@ -63,9 +73,9 @@ $(foreach e,$(EXERCISES),$(eval $(call exercise_rules,$(e))))
 
 GRADER_SRCS := $(wildcard grader/src/*.c)
 # paths are bounded; a truncated one fails to open, which is reported
-build/grader/grade: $(GRADER_SRCS) grader/src/grade.h
+build/grader/grade: $(GRADER_SRCS) grader/src/grade.h tests/harness/token.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Wno-format-truncation -O1 -o $@ $(GRADER_SRCS)
+	$(CC) $(CFLAGS) -Itests/harness -Wno-format-truncation -O1 -o $@ $(GRADER_SRCS)
 
 # make grade EX=03-pipe-fork TEST=name IMPL=solutions FAST=1
 grade:
@@ -86,8 +96,9 @@ bench: setup
 # What students and Gradescope get: the course without the reference solutions,
 # the banks of near-solutions, the course's own test tools and CI. (tests/run
 # stays: without solutions/ it grades the student's exercises.)
-# From git (tracked and untracked files, not ignored ones) in a checkout.
-STUDENT_FILES = { git ls-files -z --cached --others --exclude-standard 2>/dev/null || \
+# From git in a checkout: the files it tracks (committed or added), never a
+# stray file of the working tree.
+STUDENT_FILES = { git ls-files -z --cached 2>/dev/null || \
     find . -type f ! -path './.git/*' ! -path './build/*' -printf '%P\0'; } | \
     grep -zvE '^(solutions|tests/bank|tests/hostile|tests/tools|\.ci|build)/|^(tests/integrations|\.github/workflows/ci\.yml)$$' | \
     while IFS= read -r -d '' f; do [ -f "$$f" ] && printf '%s\0' "$$f"; done

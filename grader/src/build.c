@@ -62,7 +62,7 @@ static int run_make(const char *work, const char *target, const char *log,
                     a_headers, (char *)target, NULL};
     char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=/tmp",
                     "MAKEFLAGS=", NULL};
-    struct run_limits lim = {BUILD_LIMIT, 64 * 1024};
+    struct run_limits lim = {BUILD_LIMIT, 64 * 1024, false};
     struct run_result r;
     int ok;
 
@@ -91,6 +91,7 @@ static int run_make(const char *work, const char *target, const char *log,
 int prepare_course(const struct options *o, const char *work)
 {
     static const char *const c_files[] = {".c", ".h", NULL};
+    static const char *const harness_files[] = {".c", ".h", "seal-impl", NULL};
     static const char *const ex_files[] = {".h", "ANSWERS.md", NULL};
     char from[PATH_LEN], to[PATH_LEN], log[PATH_LEN];
     DIR *d;
@@ -105,7 +106,7 @@ int prepare_course(const struct options *o, const char *work)
         return -1;
     snprintf(from, sizeof(from), "%s/tests/harness", o->root);
     snprintf(to, sizeof(to), "%s/course/tests/harness", work);
-    if (copy_files(from, to, c_files) < 0)
+    if (copy_files(from, to, harness_files) < 0)
         return -1;
     snprintf(from, sizeof(from), "%s/tests", o->root);
     d = opendir(from);
@@ -153,6 +154,7 @@ static void first_errors(const char *log, const char *work, const char *impl, ch
         if (!strstr(line, "error") && !strstr(line, "undefined reference"))
             continue;
         if (strstr(line, "make: ***") || strstr(line, "make[") ||
+            strstr(line, "make: Target") ||
             strstr(line, "all warnings being treated as errors"))
             continue;
         if ((p = strstr(line, src)) != NULL)

@@ -95,9 +95,18 @@ int prepare_course(const struct options *o, const char *work);
 int build_exercise(const struct options *o, const char *work, struct exercise *e);
 
 /* run.c */
+
+/* The descriptors a test run gets for its results (the harness reads their
+ * numbers from GRADER_XML_FD, GRADER_EVENTS_FD and GRADER_KEY_FD). */
+#define CHANNEL_XML_FD 200
+#define CHANNEL_EVENTS_FD 201
+#define CHANNEL_KEY_FD 202
+#define CHANNEL_KEY_LEN 16
+
 struct run_limits {
     double wall;        /* seconds for the whole run */
     size_t output_cap;  /* bytes of output kept */
+    bool channels;      /* a test run: give it the result channels above */
 };
 struct run_result {
     int status;         /* wait status of the program */
@@ -108,6 +117,13 @@ struct run_result {
     int stray;          /* processes still alive after it ended */
     bool out_of_memory; /* the watchdog stopped the whole run (memory, processes) */
     long memory_peak;   /* bytes: the most the run's processes held at once */
+    /* with channels: Check's XML log and the events, NUL-terminated, and the
+     * key that "end" events must be signed with (token.h) */
+    char *xml;
+    size_t xml_len;
+    char *events;
+    size_t events_len;
+    unsigned char key[CHANNEL_KEY_LEN];
 };
 int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
                   const struct run_limits *lim, struct run_result *r);
@@ -119,8 +135,9 @@ uid_t sandbox_user(void);
 /* results.c */
 int list_tests(const char *listing, struct exercise *e);
 int scan_tests(const char *dir, struct exercise *e);
-void read_results(const char *xml, const char *events, const char *vgdir,
-                  const char *srcdir, double scale, struct exercise *e);
+void read_results(const char *xml, const char *events, const unsigned char *key,
+                  const char *vgdir, const char *srcdir, double scale,
+                  struct exercise *e);
 
 /* answers.c */
 void check_answers(const char *template_path, const char *answers_path,
@@ -131,6 +148,7 @@ void report_table(const struct options *o, struct exercise *ex, int n, double wa
 int report_json(const struct options *o, const char *path, struct exercise *ex, int n,
                 double wall);
 void report_github(const struct options *o, struct exercise *ex, int n);
+void report_github_error(const char *message);
 
 /* integrity.c: protected files of the checkout repo changed since starter
  * (its root commit when empty), comma-separated into list; -1 with why when
@@ -157,6 +175,8 @@ void append(char *buf, size_t size, const char *fmt, ...)
 bool is_dir(const char *path);
 bool is_file(const char *path);
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Called by fatal with its message before the exit (--github: say it there). */
+extern void (*fatal_hook)(const char *message);
 const char *verdict_word(enum verdict v);
 /* Writes s to f as a JSON string of at most max bytes of s (whole characters,
  * "..." when cut); a byte that is not UTF-8 becomes U+FFFD, so that the

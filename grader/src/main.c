@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -117,6 +118,7 @@ static void parse_options(int argc, char **argv, struct options *o)
             break;
         case 'g':
             o->github = true;
+            fatal_hook = report_github_error;
             o->check_integrity = true;
             break;
         case 'f':
@@ -341,23 +343,24 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
     char dir[PATH_LEN], run[PATH_LEN], vg[PATH_LEN], list[PATH_LEN], xml[PATH_LEN],
         out[PATH_LEN];
     char events[PATH_LEN], bin[PATH_LEN], src[PATH_LEN], prefix[32], valgrind[PATH_LEN];
-    char env_prefix[64], env_tmp[PATH_LEN + 16], env_events[PATH_LEN + 16],
-        env_xml[PATH_LEN + 16], env_scale[64], env_home[PATH_LEN + 8],
-        env_tmpdir[PATH_LEN + 8], env_temp[PATH_LEN + 8], vg_log[PATH_LEN + 16];
+    char env_prefix[64], env_tmp[PATH_LEN + 16], env_channels[3][32], env_scale[64],
+        env_home[PATH_LEN + 8], env_tmpdir[PATH_LEN + 8], env_temp[PATH_LEN + 8],
+        vg_log[PATH_LEN + 16];
     char *listing;
     double start = now_seconds(), budget = 20;
     struct run_result r;
-    struct run_limits lim = {30, 1 << 20};
+    struct run_limits lim = {30, 1 << 20, false};
 
     snprintf(dir, sizeof(dir), "%s/%s", work_root, e->name);
     snprintf(run, sizeof(run), "%s/run", dir);
     snprintf(vg, sizeof(vg), "%s/vg", dir);
-    /* what the tests write goes to out/, theirs; dir stays the grader's
-     * (root's), so no link they make can steer a file the grader writes */
+    /* what the test program writes goes to out/, its own; dir stays the
+     * grader's (root's), so no link it makes can steer a file the grader
+     * writes. The results come through pipes (run.c) and are kept in dir. */
     snprintf(out, sizeof(out), "%s/out", dir);
     snprintf(list, sizeof(list), "%s/list.tsv", out);
-    snprintf(xml, sizeof(xml), "%s/results.xml", out);
-    snprintf(events, sizeof(events), "%s/events", out);
+    snprintf(xml, sizeof(xml), "%s/results.xml", dir);
+    snprintf(events, sizeof(events), "%s/events", dir);
     snprintf(bin, sizeof(bin), "%s/build/%s/test", work_root, e->name);
     snprintf(src, sizeof(src), "%s/src/%s", work_root, e->name);
     mkdir_p(dir, 0755);
@@ -421,8 +424,10 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
 
     snprintf(env_prefix, sizeof(env_prefix), "GRADER_PREFIX=%s", prefix);
     snprintf(env_tmp, sizeof(env_tmp), "GRADER_TMPDIR=%s", run);
-    snprintf(env_events, sizeof(env_events), "GRADER_EVENTS=%s", events);
-    snprintf(env_xml, sizeof(env_xml), "GRADER_XML=%s", xml);
+    snprintf(env_channels[0], sizeof(env_channels[0]), "GRADER_XML_FD=%d", CHANNEL_XML_FD);
+    snprintf(env_channels[1], sizeof(env_channels[1]), "GRADER_EVENTS_FD=%d",
+             CHANNEL_EVENTS_FD);
+    snprintf(env_channels[2], sizeof(env_channels[2]), "GRADER_KEY_FD=%d", CHANNEL_KEY_FD);
     snprintf(env_scale, sizeof(env_scale), "CK_TIMEOUT_MULTIPLIER=%g", o->time_scale);
     snprintf(env_home, sizeof(env_home), "HOME=%s", run);
     snprintf(env_tmpdir, sizeof(env_tmpdir), "TMPDIR=%s", run);
@@ -430,8 +435,8 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
     snprintf(vg_log, sizeof(vg_log), "--log-file=%s/vg.%%p", vg);
     {
         char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "CK_VERBOSITY=normal",
-                        env_prefix, env_tmp, env_events, env_xml, env_scale, env_home,
-                        env_tmpdir, env_temp, NULL};
+                        env_prefix, env_tmp, env_channels[0], env_channels[1],
+                        env_channels[2], env_scale, env_home, env_tmpdir, env_temp, NULL};
         char *vg_argv[] = {valgrind, "--error-exitcode=97", "--leak-check=full",
                            "--show-leak-kinds=definite,indirect",
                            "--errors-for-leak-kinds=definite,indirect",
@@ -443,6 +448,7 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
             find_program("valgrind", valgrind, sizeof(valgrind)); /* checked before */
         lim.wall = budget;
         lim.output_cap = 1 << 20;
+        lim.channels = true;
         if (run_sandboxed(o->valgrind ? vg_argv : plain_argv, envp, run, &lim, &r) < 0) {
             e->state = EX_BROKEN;
             snprintf(e->note, sizeof(e->note), "cannot start the tests: %s",
@@ -450,7 +456,14 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
             goto out;
         }
     }
-    read_results(xml, events, o->valgrind ? vg : NULL, src, o->time_scale, e);
+    if (write_text(xml, r.xml ? r.xml : "") < 0 ||
+        write_text(events, r.events ? r.events : "") < 0) {
+        e->state = EX_BROKEN;
+        snprintf(e->note, sizeof(e->note), "cannot keep the results: %s", strerror(errno));
+        run_result_free(&r);
+        goto out;
+    }
+    read_results(xml, events, r.key, o->valgrind ? vg : NULL, src, o->time_scale, e);
     /* after what read_results noted */
     if (r.timed_out)
         append(e->note, sizeof(e->note),
@@ -561,6 +574,31 @@ static bool load(struct exercise *e, const char *path)
 
 static bool in_worker; /* a worker never removes the shared work area */
 
+/*
+ * GRADER_LEDGER=FILE: appends "UID PREFIX" (the user the tests run as, the
+ * prefix of their IPC names) to FILE, so that the course's own tests can
+ * check that nothing of any grader they started is left on the machine,
+ * without confusing it with other graders running there.
+ */
+static void note_in_ledger(void)
+{
+    const char *path = getenv("GRADER_LEDGER");
+    char line[64];
+    int fd, n;
+
+    if (!path || !*path)
+        return;
+    n = snprintf(line, sizeof(line), "%ld g%ldx\n", (long)sandbox_user(),
+                 (long)getpid() % 10000000);
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return;
+    if (write(fd, line, (size_t)n) < 0) {
+        /* the tests that read it say what is missing */
+    }
+    close(fd);
+}
+
 static void cleanup(void)
 {
     if (work_root[0] && !in_worker)
@@ -622,6 +660,7 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
         fatal("valgrind is missing: run grader/setup grade");
     sandbox_init();
     sandbox_user(); /* fixed here, before any worker is forked */
+    note_in_ledger();
     if (o.check_integrity) {
         int changed = check_integrity(o.student[0] ? o.student : o.root, o.starter,
                                       o.tampered_files, sizeof(o.tampered_files),
@@ -657,6 +696,7 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
                     fatal("fork: %s", strerror(errno));
                 if (pid == 0) {
                     in_worker = true; /* the parent removes the work area */
+                    fatal_hook = NULL;  /* and reports for the whole run */
                     signal(SIGINT, SIG_DFL);
                     signal(SIGTERM, SIG_DFL);
                     signal(SIGHUP, SIG_DFL);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -88,14 +89,45 @@ bool sandbox_is_namespace(void)
     return use_namespace;
 }
 
-/* The uid tests run as when the grader is root: its own, so that a process
- * limit counts only this run's processes. */
+/*
+ * Claims uid for this grader alone: an exclusive lock on a file named after
+ * it, held (the descriptor stays open) until the grader and its workers end.
+ * The files stay; /run/lock is emptied at boot.
+ */
+static bool claim_uid(uid_t uid)
+{
+    char path[128];
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/ipc-grader-uid-%ld",
+             is_dir("/run/lock") ? "/run/lock" : "/tmp", (long)uid);
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return false;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        close(fd);
+        return false;
+    }
+    return true;
+}
+
+/* The uid tests run as when the grader is root: one that no other grader on
+ * the machine uses meanwhile, so that a process limit counts only this
+ * grader's processes and what they leave is theirs alone. */
 uid_t sandbox_user(void)
 {
+    uid_t first = (uid_t)(getpid() % SANDBOX_UID_SPAN);
+
     if (geteuid() != 0)
         return geteuid();
-    if (!sandbox_uid)
-        sandbox_uid = SANDBOX_UID_BASE + (uid_t)(getpid() % SANDBOX_UID_SPAN);
+    for (uid_t i = 0; !sandbox_uid && i < SANDBOX_UID_SPAN; i++) {
+        uid_t uid = SANDBOX_UID_BASE + (first + i) % SANDBOX_UID_SPAN;
+
+        if (claim_uid(uid))
+            sandbox_uid = uid;
+    }
+    if (!sandbox_uid) /* no lock to be had: at least differ by pid */
+        sandbox_uid = SANDBOX_UID_BASE + first;
     return sandbox_uid;
 }
 
@@ -200,44 +232,34 @@ static void exec_program(char *const argv[], char *const envp[], const char *cwd
     _exit(126);
 }
 
-/* The value of NAME=... in envp, or NULL. */
-static const char *env_value(char *const envp[], const char *name)
-{
-    size_t n = strlen(name);
+/* true in the jail and its init (which write events into the run's events
+ * pipe); false in the worker (which keeps its own notes). */
+static bool in_jail;
+/* What the worker noted of a run with channels, appended to its events. */
+static char notes[16384];
+static size_t notes_len;
 
-    for (int i = 0; envp && envp[i]; i++)
-        if (strncmp(envp[i], name, n) == 0 && envp[i][n] == '=')
-            return envp[i] + n + 1;
-    return NULL;
-}
-
-/* Appends a line to the events file of the run (GRADER_EVENTS), where
- * results.c reads it beside the harness's own lines. */
-static void note_event(char *const envp[], const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void note_event(char *const envp[], const char *fmt, ...)
+/* Records a line for results.c beside the harness's events: from the jail
+ * through the events pipe, from the worker in its notes. */
+static void note_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note_event(const char *fmt, ...)
 {
-    const char *path = env_value(envp, "GRADER_EVENTS");
+    char line[PATH_LEN + 128];
     va_list ap;
-    FILE *f;
-    int fd;
+    int n;
 
-    /* written as root into a folder the code under test can write: never
-     * through a link it may have put there */
-    if (!path || !*path)
-        return;
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    f = fdopen(fd, "a");
-    if (!f) {
-        close(fd);
-        return;
-    }
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    n = vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    fclose(f);
+    if (n < 0 || (size_t)n >= sizeof(line))
+        return;
+    if (in_jail) {
+        while (write(CHANNEL_EVENTS_FD, line, (size_t)n) < 0 && errno == EINTR)
+            ;
+    } else if (notes_len + (size_t)n < sizeof(notes)) {
+        memcpy(notes + notes_len, line, (size_t)n + 1);
+        notes_len += (size_t)n;
+    }
 }
 
 /* The places where every user may write, private to a run as root. */
@@ -282,7 +304,7 @@ static void private_scratch(const char *cwd)
 }
 
 /* Reports what the run left in its private scratch places. */
-static void report_scratch(const char *cwd, char *const envp[])
+static void report_scratch(const char *cwd)
 {
     for (int i = 0; scratch[i]; i++) {
         DIR *d = opendir(scratch[i]);
@@ -307,10 +329,10 @@ static void report_scratch(const char *cwd, char *const envp[])
             if (lstat(path, &st) < 0)
                 continue;
             if (i == 2)
-                note_event(envp, "leftover - 0 %s /%s\n",
+                note_event("leftover - 0 %s /%s\n",
                            sem ? "semaphore" : "shared-memory-object", name + (sem ? 4 : 0));
             else
-                note_event(envp, "leftover - 0 %s %s\n",
+                note_event("leftover - 0 %s %s\n",
                            S_ISFIFO(st.st_mode) ? "FIFO" : "file", path);
         }
         closedir(d);
@@ -379,6 +401,9 @@ static void be_init(char *const argv[], char *const envp[], const char *cwd,
         close(status_fd);
         exec_program(argv, envp, cwd);
     }
+    /* init only writes events: the log and the key are the program's */
+    close(CHANNEL_XML_FD);
+    close(CHANNEL_KEY_FD);
     for (;;) {
         int st;
         pid_t p = wait(&st);
@@ -394,7 +419,7 @@ static void be_init(char *const argv[], char *const envp[], const char *cwd,
         /* what is still alive here dies with us: count it for the report */
         int report[2] = {status, count_namespace()};
 
-        report_scratch(cwd, envp);
+        report_scratch(cwd);
         if (write(status_fd, report, sizeof(report)) < 0)
             _exit(125);
     }
@@ -434,10 +459,12 @@ static void join_cgroup(const char *cgroup)
 
 static void be_jail(char *const argv[], char *const envp[], const char *cwd,
                     const struct run_limits *lim, int out_fd, int status_fd,
-                    const char *cgroup, const char *cpu_cgroup)
+                    const int *channel, const char *cgroup, const char *cpu_cgroup)
 {
     int null_fd = open("/dev/null", O_RDONLY);
     pid_t worker = getppid();
+
+    in_jail = true;
 
     /* dies with the worker: a grader interrupted with Ctrl-C, whose signal
      * does not reach this new session, leaves nothing running */
@@ -447,6 +474,12 @@ static void be_jail(char *const argv[], char *const envp[], const char *cwd,
     setsid();
     if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
         dup2(out_fd, 2) < 0)
+        _exit(125);
+    /* the result channels at the numbers the harness is told (dup2 leaves
+     * them open across exec) */
+    if (channel && (dup2(channel[0], CHANNEL_XML_FD) < 0 ||
+                    dup2(channel[1], CHANNEL_EVENTS_FD) < 0 ||
+                    dup2(channel[2], CHANNEL_KEY_FD) < 0))
         _exit(125);
     if (chdir(cwd) < 0)
         _exit(125);
@@ -645,7 +678,7 @@ static int nprocs;
  * program's own group; true when that was the program's group. A kill of a
  * group is not atomic against fork(), so the processes are stopped first (a
  * stopped process cannot fork) and killed once stopped, until none is left. */
-static bool stop_fork_bomb(pid_t jail, char *const envp[], int count)
+static bool stop_fork_bomb(pid_t jail, int count)
 {
     pid_t most = 0;
     int most_n = 0;
@@ -664,14 +697,14 @@ static bool stop_fork_bomb(pid_t jail, char *const envp[], int count)
         }
     }
     if (most == jail) {
-        note_event(envp, "processes - 0 %d\n", FORK_BOMB);
+        note_event("processes - 0 %d\n", FORK_BOMB);
         kill(-jail, SIGKILL);
         return true;
     }
     if (!most || most_n * 2 < count)
         most = 0; /* scattered in groups of their own: all but the program's */
     inner = most ? inner_pid(most) : -1;
-    note_event(envp, "processes - %ld %d\n", inner, FORK_BOMB);
+    note_event("processes - %ld %d\n", inner, FORK_BOMB);
     /* a look at /proc can miss a process born meanwhile (its pid may have
      * wrapped below where the listing was): done after three empty looks */
     for (int round = 0, empty = 0; round < 1000 && empty < 3; round++) {
@@ -768,7 +801,7 @@ static int scan_run(pid_t jail, long *bytes)
     return count;
 }
 
-static bool watch_run(pid_t jail, char *const envp[], long *peak)
+static bool watch_run(pid_t jail, long *peak)
 {
     long page = sysconf(_SC_PAGESIZE), total, worst = 0;
     pid_t worst_group = 0;
@@ -778,7 +811,7 @@ static bool watch_run(pid_t jail, char *const envp[], long *peak)
     if (total > *peak)
         *peak = total;
     if (count >= FORK_BOMB)
-        return stop_fork_bomb(jail, envp, count);
+        return stop_fork_bomb(jail, count);
     if (memory_max <= 0) /* sandbox_init not called */
         memory_max = SANDBOX_MEMORY_MIN;
     if (total <= memory_max)
@@ -797,11 +830,11 @@ static bool watch_run(pid_t jail, char *const envp[], long *peak)
         }
     }
     if (!worst_group || worst_group == jail) {
-        note_event(envp, "memory - 0 %ld\n", memory_max >> 20);
+        note_event("memory - 0 %ld\n", memory_max >> 20);
         kill(-jail, SIGKILL);
         return true;
     }
-    note_event(envp, "memory - %ld %ld\n", inner_pid(worst_group), memory_max >> 20);
+    note_event("memory - %ld %ld\n", inner_pid(worst_group), memory_max >> 20);
     kill(-worst_group, SIGKILL);
     return false;
 }
@@ -890,7 +923,6 @@ static void each_own_entry(void (*fn)(const char *place, const char *name,
 struct seen {
     unsigned long hash[SEEN_MAX];
     int n;
-    char *const *envp;
 };
 
 static void remember(const char *place, const char *name, const struct stat *st, void *arg)
@@ -922,24 +954,126 @@ static void report_new(const char *place, const char *name, const struct stat *s
     if (strncmp(name, "cc", 2) == 0 && strlen(name) > 9 && name[8] == '.')
         return;
     if (shm)
-        note_event(s->envp, "kept - 0 %s /%s\n", sem ? "semaphore" : "shared-memory-object",
+        note_event("kept - 0 %s /%s\n", sem ? "semaphore" : "shared-memory-object",
                    name + (sem ? 4 : 0));
     else
-        note_event(s->envp, "kept - 0 %s %s/%s\n", S_ISFIFO(st->st_mode) ? "FIFO" : "file",
+        note_event("kept - 0 %s %s/%s\n", S_ISFIFO(st->st_mode) ? "FIFO" : "file",
                    place, name);
+}
+
+/* A pipe the worker reads a result channel from, into a capped buffer. */
+struct sink {
+    int fd; /* -1 once closed */
+    char *buf;
+    size_t len, cap;
+};
+
+/* Reads what is in s's pipe now (its end is non-blocking); closes it at end
+ * of file. What does not fit in the cap is read and dropped. */
+static void drain_sink(struct sink *s)
+{
+    char chunk[65536];
+
+    while (s->fd >= 0) {
+        ssize_t n = read(s->fd, chunk, sizeof(chunk));
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return; /* EAGAIN: nothing more for now */
+        if (n == 0) {
+            close(s->fd);
+            s->fd = -1;
+            return;
+        }
+        if (s->len < s->cap) {
+            size_t keep = (size_t)n < s->cap - s->len ? (size_t)n : s->cap - s->len;
+
+            memcpy(s->buf + s->len, chunk, keep);
+            s->len += keep;
+            s->buf[s->len] = '\0';
+        }
+    }
+}
+
+static int open_sink(struct sink *s, size_t cap, int *write_end)
+{
+    int p[2];
+
+    s->fd = -1;
+    s->len = 0;
+    s->cap = cap;
+    s->buf = malloc(cap + 1);
+    if (!s->buf || pipe2(p, O_CLOEXEC) < 0)
+        return -1;
+    s->buf[0] = '\0';
+    s->fd = p[0];
+    *write_end = p[1];
+    return fcntl(s->fd, F_SETFL, O_NONBLOCK);
+}
+
+/* A key nobody else knows, for the tokens of "end" events. */
+static int make_key(unsigned char *key, size_t len)
+{
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    size_t got = 0;
+
+    if (fd < 0)
+        return -1;
+    while (got < len) {
+        ssize_t n = read(fd, key + got, len - got);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    return got == len ? 0 : -1;
+}
+
+/*
+ * The result channels of a test run: pipes for Check's XML log and for the
+ * events, whose write ends go to the program, and a pipe holding the key.
+ * channel[] gets the program's ends (XML, events, key).
+ */
+static int open_channels(struct sink *xml, struct sink *events, unsigned char *key,
+                         int channel[3])
+{
+    int k[2];
+
+    if (open_sink(xml, 8 << 20, &channel[0]) < 0 ||
+        open_sink(events, 1 << 20, &channel[1]) < 0 || make_key(key, CHANNEL_KEY_LEN) < 0 ||
+        pipe2(k, O_CLOEXEC) < 0)
+        return -1;
+    /* Check opens its log by name (/proc/self/fd/N), which asks the pipe's
+     * owner: the program's user */
+    if (geteuid() == 0 && fchown(channel[0], sandbox_user(), (gid_t)sandbox_user()) < 0)
+        return -1;
+    /* a pipe holds far more than the key: this never blocks */
+    if (write(k[1], key, CHANNEL_KEY_LEN) != CHANNEL_KEY_LEN) {
+        close(k[0]);
+        close(k[1]);
+        return -1;
+    }
+    close(k[1]);
+    channel[2] = k[0];
+    return 0;
 }
 
 int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
                   const struct run_limits *lim, struct run_result *r)
 {
-    int out[2], st[2];
+    int out[2], st[2], channel[3] = {-1, -1, -1};
     double deadline, exited_at = 0, next_watch = 0;
     pid_t jail;
     bool done = false;
     char cgroup[PATH_LEN], cpu_cgroup[PATH_LEN];
     long peak = 0;
     static struct seen seen;
-    bool watch_shared = !use_namespace && env_value(envp, "GRADER_EVENTS");
+    bool watch_shared = !use_namespace && lim->channels;
+    struct sink xml = {-1, NULL, 0, 0}, events = {-1, NULL, 0, 0};
 
     memset(r, 0, sizeof(*r));
     r->output = malloc(lim->output_cap + 1);
@@ -948,10 +1082,13 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
     r->output[0] = '\0';
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0)
         return -1;
+    notes_len = 0;
+    notes[0] = '\0';
+    if (lim->channels && open_channels(&xml, &events, r->key, channel) < 0)
+        return -1;
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (watch_shared) {
         seen.n = 0;
-        seen.envp = envp;
         each_own_entry(remember, &seen);
         qsort(seen.hash, (size_t)seen.n, sizeof(seen.hash[0]), by_value);
     }
@@ -967,13 +1104,22 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
     if (jail == 0) {
         close(out[0]);
         close(st[0]);
-        be_jail(argv, envp, cwd, lim, out[1], st[1], cgroup, cpu_cgroup);
+        if (xml.fd >= 0)
+            close(xml.fd);
+        if (events.fd >= 0)
+            close(events.fd);
+        be_jail(argv, envp, cwd, lim, out[1], st[1], lim->channels ? channel : NULL,
+                cgroup, cpu_cgroup);
     }
     close(out[1]);
     close(st[1]);
+    for (int i = 0; i < 3; i++)
+        if (channel[i] >= 0)
+            close(channel[i]);
     deadline = now_seconds() + lim->wall;
     for (;;) {
-        struct pollfd p = {out[0], POLLIN, 0};
+        struct pollfd p[3] = {{out[0], POLLIN, 0}, {xml.fd, POLLIN, 0},
+                              {events.fd, POLLIN, 0}};
         char buf[65536];
         int status;
         pid_t pid;
@@ -1001,7 +1147,7 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
         }
         if (!done && now >= next_watch) {
             next_watch = now + WATCH_INTERVAL;
-            if (watch_run(jail, envp, &peak)) {
+            if (watch_run(jail, &peak)) {
                 r->out_of_memory = true;
                 while (waitpid(jail, &status, 0) < 0 && errno == EINTR)
                     ;
@@ -1009,15 +1155,22 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
                 break;
             }
         }
-        if (poll(&p, 1, done ? 10 : (int)(WATCH_INTERVAL * 1000)) > 0) {
-            ssize_t n = read(out[0], buf, sizeof(buf));
+        if (poll(p, 3, done ? 10 : (int)(WATCH_INTERVAL * 1000)) > 0) {
+            /* results first: output may come in floods */
+            if (p[1].revents)
+                drain_sink(&xml);
+            if (p[2].revents)
+                drain_sink(&events);
+            if (p[0].revents) {
+                ssize_t n = read(out[0], buf, sizeof(buf));
 
-            if (n > 0)
-                keep_output(r, buf, (size_t)n, lim->output_cap);
-            else if (n == 0 && done)
-                break;
-            else if (n == 0)
-                usleep(2000);
+                if (n > 0)
+                    keep_output(r, buf, (size_t)n, lim->output_cap);
+                else if (n == 0 && done)
+                    break;
+                else if (n == 0)
+                    usleep(2000);
+            }
         }
     }
     close(out[0]);
@@ -1039,6 +1192,29 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
     remove_cgroup(cpu_cgroup);
     if (watch_shared)
         each_own_entry(report_new, &seen);
+    if (lim->channels) {
+        /* every writer is gone now: what is left in the pipes, then the
+         * worker's own notes after the events */
+        drain_sink(&xml);
+        drain_sink(&events);
+        if (xml.fd >= 0)
+            close(xml.fd);
+        if (events.fd >= 0)
+            close(events.fd);
+        r->xml = xml.buf;
+        r->xml_len = xml.len;
+        r->events = events.buf;
+        r->events_len = events.len;
+        if (notes_len) { /* however much the program wrote */
+            char *all = realloc(r->events, r->events_len + notes_len + 1);
+
+            if (all) {
+                memcpy(all + r->events_len, notes, notes_len + 1);
+                r->events = all;
+                r->events_len += notes_len;
+            }
+        }
+    }
     if (getenv("GRADER_DEBUG_RUNS")) { /* where the time and the memory go */
         int last = 0;
 
@@ -1054,7 +1230,9 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
 void run_result_free(struct run_result *r)
 {
     free(r->output);
-    r->output = NULL;
+    free(r->xml);
+    free(r->events);
+    r->output = r->xml = r->events = NULL;
 }
 
 /* As root: where each run can get a pids cgroup of its own (cgroup v2 with

@@ -21,15 +21,19 @@ double now_seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+void (*fatal_hook)(const char *message);
+
 void fatal(const char *fmt, ...)
 {
+    char message[PATH_LEN + 256];
     va_list ap;
 
-    fputs("grade: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "grade: %s\n", message);
+    if (fatal_hook)
+        fatal_hook(message);
     exit(2);
 }
 

@@ -1,6 +1,7 @@
 /* harness.c - runs graded Check tests, each in its own case, inside an audit */
 #define _GNU_SOURCE
 #include "harness.h"
+#include "token.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -37,6 +39,17 @@ static size_t nhelpers;
 
 static char prefix[32];
 static char self_path[PATH_MAX];
+
+/*
+ * What the grader hands the runner (descriptors named in the environment):
+ * a pipe for Check's XML log, which only the runner holds (each test process
+ * closes its copies before the test starts, so the code under test cannot
+ * write results); a pipe for events, which test processes write; and the
+ * key that proves an "end" event was written by the harness (token.h).
+ */
+static int xml_fd = -1;
+static int events_fd = -1;
+static unsigned char key[TOKEN_KEY_LEN];
 
 /* State of the test running in this (forked) process. */
 static const struct harness_test *current;
@@ -227,28 +240,101 @@ int test_open_fds(void)
     return scan_fds(now);
 }
 
-/* Appends one line to the grader's event file (GRADER_EVENTS), if any. */
+/* Writes one line to the grader's events pipe, if there is one. A line of
+ * at most PIPE_BUF bytes is never mixed with another process's. */
 static void event(const char *fmt, ...)
 {
-    const char *path = getenv("GRADER_EVENTS");
     char line[512];
     va_list ap;
-    int fd, n;
+    int n;
 
-    if (!path || !*path)
+    if (events_fd < 0)
         return;
     va_start(ap, fmt);
     n = vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof(line))
         return;
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return;
-    if (write(fd, line, (size_t)n) < 0) {
-        /* nothing to do: the grader reports a missing event */
+    while (write(events_fd, line, (size_t)n) < 0 && errno == EINTR)
+        ;
+    /* any other failure: the grader reports the missing event */
+}
+
+/* The descriptor named by environment variable `name`, or -1. */
+static int env_fd(const char *name)
+{
+    const char *v = getenv(name);
+    char *end;
+    long fd;
+
+    if (!v || !*v)
+        return -1;
+    fd = strtol(v, &end, 10);
+    if (*end || fd < 3 || fd > 1000 || fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
+        return -1;
+    return (int)fd;
+}
+
+/*
+ * Takes the grader's descriptors. The runner then makes itself undumpable,
+ * so that a test process (of the same user) cannot reach the runner's
+ * descriptors or memory through /proc or ptrace. Returns false when a key
+ * was promised but could not be read.
+ */
+static bool take_grader_channels(void)
+{
+    int key_fd = env_fd("GRADER_KEY_FD");
+    size_t got = 0;
+
+    xml_fd = env_fd("GRADER_XML_FD");
+    events_fd = env_fd("GRADER_EVENTS_FD");
+    unsetenv("GRADER_KEY_FD");
+    unsetenv("GRADER_XML_FD");
+    unsetenv("GRADER_EVENTS_FD");
+    if (key_fd < 0)
+        return true;
+    while (got < sizeof(key)) {
+        ssize_t n = read(key_fd, key + got, sizeof(key) - got);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
     }
-    close(fd);
+    close(key_fd);
+    prctl(PR_SET_DUMPABLE, 0);
+    return got == sizeof(key);
+}
+
+/* In a test process: closes every descriptor of the XML log's pipe (the one
+ * the grader gave, and Check's own from reopening it). */
+static void drop_xml_channel(void)
+{
+    struct stat log, st;
+    DIR *d;
+    struct dirent *e;
+
+    if (xml_fd < 0 || fstat(xml_fd, &log) < 0)
+        return;
+    d = opendir("/proc/self/fd");
+    if (d) {
+        int self = dirfd(d);
+
+        while ((e = readdir(d)) != NULL) {
+            char *end;
+            long fd = strtol(e->d_name, &end, 10);
+
+            if (*end || end == e->d_name || fd == self || fd == xml_fd)
+                continue;
+            if (fstat((int)fd, &st) == 0 && st.st_dev == log.st_dev &&
+                st.st_ino == log.st_ino)
+                close((int)fd);
+        }
+        closedir(d);
+    }
+    close(xml_fd);
+    xml_fd = -1;
 }
 
 static void on_exit_hook(void)
@@ -306,6 +392,9 @@ void harness_begin(const struct harness_test *t)
 {
     struct rlimit rl;
 
+    /* before anything of the code under test runs in this process */
+    drop_xml_channel();
+    prctl(PR_SET_DUMPABLE, 1); /* its own children may be looked at */
     remove_stale();
 
     current = t;
@@ -464,7 +553,8 @@ void harness_end(void)
                           r.text);
     }
     finished = true;
-    event("end %s %ld\n", current->name, (long)test_pid);
+    event("end %s %ld %016llx\n", current->name, (long)test_pid,
+          (unsigned long long)token_for(key, current->name, (long)test_pid));
 }
 
 /* Prints the table of tests to path, or to stdout when path is NULL. */
@@ -526,6 +616,10 @@ int main(int argc, char **argv)
 
     if (argc >= 3 && strcmp(argv[1], "--helper") == 0)
         return run_helper(argc - 2, argv + 2);
+    if (!take_grader_channels()) {
+        fprintf(stderr, "%s: the grader's key could not be read\n", argv[0]);
+        return 2;
+    }
     if ((argc == 2 || argc == 3) && strcmp(argv[1], "--list") == 0)
         return list_tests(argc == 3 ? argv[2] : NULL);
     if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
@@ -559,8 +653,12 @@ int main(int argc, char **argv)
         suite_add_tcase(suite, tc);
     }
     runner = srunner_create(suite);
-    if (getenv("GRADER_XML"))
-        srunner_set_xml(runner, getenv("GRADER_XML"));
+    if (xml_fd >= 0) {
+        static char path[64];
+
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", xml_fd);
+        srunner_set_xml(runner, path);
+    }
     srunner_run(runner, NULL, only, CK_ENV);
     remove_stale();
     failed = srunner_ntests_failed(runner);

@@ -28,11 +28,6 @@ static void brag(void)
     fputs(fake, stderr);
 }
 
-__attribute__((constructor)) static void brag_at_start(void)
-{
-    brag();
-}
-
 bool ipc_name_valid(const char *name)
 {
     size_t len;

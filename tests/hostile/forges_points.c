@@ -1,10 +1,12 @@
-/* forges_points.c - a submission for 02-ipc-names that rewrites the test binary's table of tests, giving every test 100 points
+/* forges_points.c - a submission for 02-ipc-names that would rewrite the test program's table of tests, giving every test 100 points
  * exercise: 02-ipc-names
- * The grader compares the listed table with the course's own declarations:
- * a forged table is refused, and the exercise earns nothing.
- * expect: valid_accepts_good_names=BROKEN
+ * It hooks the program from an IFUNC resolver, which the dynamic loader runs
+ * before main: the build refuses exercise code with IFUNCs, as it refuses
+ * constructors and destructors. (Were the table forged anyway, the grader
+ * compares it with the course's own declarations and trusts nothing.)
+ * expect: valid_accepts_good_names=COMPILE
  * expect-score: 0
- * expect-output: differs from the course's tests
+ * expect-output: IFUNC, whose resolver runs before main
  * grade-with: fast
  * max-seconds: 30
  */
@@ -29,7 +31,7 @@ static void forge(void)
 }
 
 /* when the binary is asked for its table (--list FILE), rewrite FILE at exit */
-__attribute__((constructor)) static void hijack(void)
+static void hijack(void)
 {
     char args[8192] = {0};
     FILE *f = fopen("/proc/self/cmdline", "r");
@@ -45,6 +47,20 @@ __attribute__((constructor)) static void hijack(void)
             atexit(forge);
         }
 }
+
+static int answer(void)
+{
+    return 42;
+}
+
+/* the loader calls this to pick the code behind `lookup`: a hook before main */
+static int (*pick_lookup(void))(void)
+{
+    hijack();
+    return answer;
+}
+
+int lookup(void) __attribute__((ifunc("pick_lookup")));
 
 bool ipc_name_valid(const char *name)
 {

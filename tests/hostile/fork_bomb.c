@@ -8,6 +8,7 @@
  * user-jobs: 1
  * expect: valid_rejects_bad_names=CRASH valid_accepts_good_names=PASS
  * expect-output: processes or more and was stopped
+ * expect-score: 4
  * grade-with: fast
  * max-seconds: 40
  */

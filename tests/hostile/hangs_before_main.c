@@ -1,11 +1,12 @@
-/* hangs_before_main.c - a submission for 02-ipc-names whose constructor never returns (in the test run, not the listing)
+/* hangs_before_main.c - a submission for 02-ipc-names whose constructor never returns
  * exercise: 02-ipc-names
- * No test starts: the exercise's own time limit stops the run.
- * expect: valid_accepts_good_names=NOT_RUN make_reports_erange_and_writes_nothing_past_size=NOT_RUN
+ * A constructor would run in the test runner before main, where no test
+ * can stop it: the build refuses exercise code with constructors, at once.
+ * expect: valid_accepts_good_names=COMPILE make_reports_erange_and_writes_nothing_past_size=COMPILE
  * expect-score: 0
- * expect-output: ran out of time
+ * expect-output: runs before main or after exit
  * grade-with: fast
- * max-seconds: 70
+ * max-seconds: 30
  */
 #include "ipcname.h"
 

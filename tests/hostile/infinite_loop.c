@@ -2,6 +2,7 @@
  * exercise: 02-ipc-names
  * expect: valid_accepts_good_names=TIMEOUT valid_rejects_bad_names=TIMEOUT
  * expect: made_names_work_with_shm_open_and_sem_open=PASS
+ * expect-score: 2.5
  * grade-with: fast
  * max-seconds: 40
  */

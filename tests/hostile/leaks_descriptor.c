@@ -2,6 +2,7 @@
  * exercise: 02-ipc-names
  * expect: make_begins_with_tag_and_is_valid=LEFTOVER valid_accepts_good_names=PASS
  * expect-output: /dev/urandom
+ * expect-score: 1.5
  * grade-with: fast
  * max-seconds: 30
  */

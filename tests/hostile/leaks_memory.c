@@ -1,6 +1,7 @@
 /* leaks_memory.c - a submission for 02-ipc-names that never frees a scratch buffer
  * exercise: 02-ipc-names
  * expect: make_begins_with_tag_and_is_valid=VALGRIND valid_accepts_good_names=PASS
+ * expect-score: 1.5
  * grade-with: valgrind
  * max-seconds: 60
  */
