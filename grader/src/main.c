@@ -574,6 +574,26 @@ static bool load(struct exercise *e, const char *path)
 
 static bool in_worker; /* a worker never removes the shared work area */
 
+/* true when every folder on the way to dir lets anybody through: as root the
+ * tests run as a user of their own, who must reach the work area */
+static bool searchable_by_all(const char *dir)
+{
+    char path[PATH_LEN];
+    struct stat st;
+
+    if (!realpath(dir, path))
+        return false;
+    for (;;) {
+        char *slash = strrchr(path, '/');
+
+        if (stat(path[0] ? path : "/", &st) < 0 || !(st.st_mode & S_IXOTH))
+            return false;
+        if (!slash || slash == path)
+            return stat("/", &st) == 0 && (st.st_mode & S_IXOTH);
+        *slash = '\0';
+    }
+}
+
 /*
  * GRADER_LEDGER=FILE: appends "UID PREFIX" (the user the tests run as, the
  * prefix of their IPC names) to FILE, so that the course's own tests can
@@ -647,6 +667,11 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
     n = discover(&o, ex);
     if (n == 0)
         fatal("no exercises found in %s/tests", o.root);
+    if (tmp && *tmp && geteuid() == 0 && !searchable_by_all(tmp)) {
+        fprintf(stderr, "grade: TMPDIR %s is closed to the tests' own user: the work area "
+                        "goes in /tmp\n", tmp);
+        tmp = NULL;
+    }
     snprintf(tmpl, sizeof(tmpl), "%s/grade-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(tmpl))
         fatal("cannot make a work directory in %s: %s", tmpl, strerror(errno));
