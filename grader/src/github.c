@@ -346,13 +346,25 @@ static char *classroom_json(const struct options *o, const struct exercise *ex, 
     return json;
 }
 
+/* Appends the step output "result=<base64 of json>" to the file at path. */
+static void put_result(const char *path, const char *json, size_t len)
+{
+    FILE *f = fopen(path, "ae");
+
+    if (!f)
+        return;
+    fputs("result=", f);
+    base64(f, (const unsigned char *)json, len);
+    fputc('\n', f);
+    fclose(f);
+}
+
 static void classroom(const struct options *o, const struct exercise *ex, int n,
                       const char *path)
 {
     static const size_t caps[] = {400, 120, 0};
     char *json = NULL;
     size_t len = 0;
-    FILE *f;
 
     for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
         free(json);
@@ -362,13 +374,7 @@ static void classroom(const struct options *o, const struct exercise *ex, int n,
     }
     if (!json)
         return;
-    f = fopen(path, "ae");
-    if (f) {
-        fputs("result=", f);
-        base64(f, (const unsigned char *)json, len);
-        fputc('\n', f);
-        fclose(f);
-    }
+    put_result(path, json, len);
     free(json);
 }
 
@@ -379,7 +385,7 @@ void report_github_error(const char *message)
     const char *out = getenv("GITHUB_OUTPUT");
     char *json = NULL;
     size_t len = 0;
-    FILE *m, *f;
+    FILE *m;
 
     printf("::error title=Grading failed::%s\n", message);
     fflush(stdout);
@@ -390,12 +396,8 @@ void report_github_error(const char *message)
           m);
     json_write(m, 400, message);
     fputs(",\"line_no\":1,\"filename\":\"Makefile\",\"test_code\":\"make grade\"}]}", m);
-    if (fclose(m) == 0 && (f = fopen(out, "ae")) != NULL) {
-        fputs("result=", f);
-        base64(f, (const unsigned char *)json, len);
-        fputc('\n', f);
-        fclose(f);
-    }
+    if (fclose(m) == 0)
+        put_result(out, json, len);
     free(json);
 }
 

@@ -88,6 +88,8 @@ struct options {
     char integrity_note[256]; /* why integrity could not be checked */
     char out_dir[PATH_LEN];   /* batch: where the gradebook goes */
     bool quiet;               /* batch: no table on stdout */
+    char ipc_base[24];        /* g<grader's pid>x: each exercise's IPC prefix
+                                 is this and its index */
 };
 
 /* build.c */

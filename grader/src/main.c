@@ -251,9 +251,9 @@ static bool has_c_tests(const char *root, const char *name)
     return found;
 }
 
-static void prefix_for(int index, char *buf, size_t size)
+static void prefix_for(const struct options *o, int index, char *buf, size_t size)
 {
-    snprintf(buf, size, "g%ldx%d", (long)getppid() % 10000000, index);
+    snprintf(buf, size, "%s%d", o->ipc_base, index);
 }
 
 /* Removes what the run left in /dev/shm under its prefix; says what it was. */
@@ -367,7 +367,7 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
     make_owned_dir(run);
     make_owned_dir(vg);
     make_owned_dir(out);
-    prefix_for(index, prefix, sizeof(prefix));
+    prefix_for(o, index, prefix, sizeof(prefix));
 
     if (build_exercise(o, work_root, e) < 0)
         goto out;
@@ -581,17 +581,14 @@ static bool searchable_by_all(const char *dir)
     char path[PATH_LEN];
     struct stat st;
 
-    if (!realpath(dir, path))
+    if (!realpath(dir, path)) /* absolute: "/a/b", then "/a", then "" */
         return false;
-    for (;;) {
-        char *slash = strrchr(path, '/');
-
-        if (stat(path[0] ? path : "/", &st) < 0 || !(st.st_mode & S_IXOTH))
+    while (path[0]) {
+        if (stat(path, &st) < 0 || !(st.st_mode & S_IXOTH))
             return false;
-        if (!slash || slash == path)
-            return stat("/", &st) == 0 && (st.st_mode & S_IXOTH);
-        *slash = '\0';
+        *strrchr(path, '/') = '\0';
     }
+    return stat("/", &st) == 0 && (st.st_mode & S_IXOTH);
 }
 
 /*
@@ -600,7 +597,7 @@ static bool searchable_by_all(const char *dir)
  * check that nothing of any grader they started is left on the machine,
  * without confusing it with other graders running there.
  */
-static void note_in_ledger(void)
+static void note_in_ledger(const struct options *o)
 {
     const char *path = getenv("GRADER_LEDGER");
     char line[64];
@@ -608,8 +605,7 @@ static void note_in_ledger(void)
 
     if (!path || !*path)
         return;
-    n = snprintf(line, sizeof(line), "%ld g%ldx\n", (long)sandbox_user(),
-                 (long)getpid() % 10000000);
+    n = snprintf(line, sizeof(line), "%ld %s\n", (long)sandbox_user(), o->ipc_base);
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         return;
@@ -685,7 +681,8 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
         fatal("valgrind is missing: run grader/setup grade");
     sandbox_init();
     sandbox_user(); /* fixed here, before any worker is forked */
-    note_in_ledger();
+    snprintf(o.ipc_base, sizeof(o.ipc_base), "g%ldx", (long)getpid() % 10000000);
+    note_in_ledger(&o);
     if (o.check_integrity) {
         int changed = check_integrity(o.student[0] ? o.student : o.root, o.starter,
                                       o.tampered_files, sizeof(o.tampered_files),

@@ -240,10 +240,9 @@ int report_json(const struct options *o, const char *path, struct exercise *ex, 
     fputs(",\n  \"output_format\": \"text\",\n  \"visibility\": \"visible\",\n", f);
     fprintf(f, "  \"extra_data\": {\"max\": %g, \"bonus\": %g, \"bonus_max\": %g, "
                "\"tampered\": %s, "
-               "\"valgrind\": %s, \"sandbox_uid\": %ld, \"ipc_prefix\": \"g%ldx\"},\n",
+               "\"valgrind\": %s, \"sandbox_uid\": %ld, \"ipc_prefix\": \"%s\"},\n",
             max, bonus, bonus_max, o->tampered ? "true" : "false",
-            o->valgrind ? "true" : "false",
-            (long)sandbox_user(), (long)getpid() % 10000000);
+            o->valgrind ? "true" : "false", (long)sandbox_user(), o->ipc_base);
     fputs("  \"tests\": [", f);
     for (int i = 0; i < n; i++) {
         const struct exercise *e = &ex[i];

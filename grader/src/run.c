@@ -15,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -561,17 +562,25 @@ static int kill_orphans(void)
     return total;
 }
 
+/* Appends n bytes of src to buf (len bytes, room for cap and a NUL) as far
+ * as the cap allows; false when some were dropped. */
+static bool append_capped(char *buf, size_t *len, size_t cap, const char *src, size_t n)
+{
+    size_t room = *len < cap ? cap - *len : 0;
+    bool all = n <= room;
+
+    if (!all)
+        n = room;
+    memcpy(buf + *len, src, n);
+    *len += n;
+    buf[*len] = '\0';
+    return all;
+}
+
 static void keep_output(struct run_result *r, const char *buf, size_t n, size_t cap)
 {
-    size_t room = r->output_len < cap ? cap - r->output_len : 0;
-
-    if (n > room) {
+    if (!append_capped(r->output, &r->output_len, cap, buf, n))
         r->output_cut = true;
-        n = room;
-    }
-    memcpy(r->output + r->output_len, buf, n);
-    r->output_len += n;
-    r->output[r->output_len] = '\0';
 }
 
 /* One process of the run, as the watchdog sees it. */
@@ -968,6 +977,13 @@ struct sink {
     size_t len, cap;
 };
 
+static void close_sink(struct sink *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+}
+
 /* Reads what is in s's pipe now (its end is non-blocking); closes it at end
  * of file. What does not fit in the cap is read and dropped. */
 static void drain_sink(struct sink *s)
@@ -982,17 +998,10 @@ static void drain_sink(struct sink *s)
         if (n < 0)
             return; /* EAGAIN: nothing more for now */
         if (n == 0) {
-            close(s->fd);
-            s->fd = -1;
+            close_sink(s);
             return;
         }
-        if (s->len < s->cap) {
-            size_t keep = (size_t)n < s->cap - s->len ? (size_t)n : s->cap - s->len;
-
-            memcpy(s->buf + s->len, chunk, keep);
-            s->len += keep;
-            s->buf[s->len] = '\0';
-        }
+        append_capped(s->buf, &s->len, s->cap, chunk, (size_t)n);
     }
 }
 
@@ -1012,27 +1021,6 @@ static int open_sink(struct sink *s, size_t cap, int *write_end)
     return fcntl(s->fd, F_SETFL, O_NONBLOCK);
 }
 
-/* A key nobody else knows, for the tokens of "end" events. */
-static int make_key(unsigned char *key, size_t len)
-{
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    size_t got = 0;
-
-    if (fd < 0)
-        return -1;
-    while (got < len) {
-        ssize_t n = read(fd, key + got, len - got);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    return got == len ? 0 : -1;
-}
-
 /*
  * The result channels of a test run: pipes for Check's XML log and for the
  * events, whose write ends go to the program, and a pipe holding the key.
@@ -1043,9 +1031,11 @@ static int open_channels(struct sink *xml, struct sink *events, unsigned char *k
 {
     int k[2];
 
+    /* a key nobody else knows, for the tokens of "end" events (getrandom
+     * gives up to 256 bytes whole) */
     if (open_sink(xml, 8 << 20, &channel[0]) < 0 ||
-        open_sink(events, 1 << 20, &channel[1]) < 0 || make_key(key, CHANNEL_KEY_LEN) < 0 ||
-        pipe2(k, O_CLOEXEC) < 0)
+        open_sink(events, 1 << 20, &channel[1]) < 0 ||
+        getrandom(key, CHANNEL_KEY_LEN, 0) != CHANNEL_KEY_LEN || pipe2(k, O_CLOEXEC) < 0)
         return -1;
     /* Check opens its log by name (/proc/self/fd/N), which asks the pipe's
      * owner: the program's user */
@@ -1104,10 +1094,8 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
     if (jail == 0) {
         close(out[0]);
         close(st[0]);
-        if (xml.fd >= 0)
-            close(xml.fd);
-        if (events.fd >= 0)
-            close(events.fd);
+        close_sink(&xml);
+        close_sink(&events);
         be_jail(argv, envp, cwd, lim, out[1], st[1], lim->channels ? channel : NULL,
                 cgroup, cpu_cgroup);
     }
@@ -1197,10 +1185,8 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
          * worker's own notes after the events */
         drain_sink(&xml);
         drain_sink(&events);
-        if (xml.fd >= 0)
-            close(xml.fd);
-        if (events.fd >= 0)
-            close(events.fd);
+        close_sink(&xml);
+        close_sink(&events);
         r->xml = xml.buf;
         r->xml_len = xml.len;
         r->events = events.buf;

@@ -311,28 +311,16 @@ static bool take_grader_channels(void)
  * the grader gave, and Check's own from reopening it). */
 static void drop_xml_channel(void)
 {
+    unsigned char open_now[MAX_FDS];
     struct stat log, st;
-    DIR *d;
-    struct dirent *e;
 
     if (xml_fd < 0 || fstat(xml_fd, &log) < 0)
         return;
-    d = opendir("/proc/self/fd");
-    if (d) {
-        int self = dirfd(d);
-
-        while ((e = readdir(d)) != NULL) {
-            char *end;
-            long fd = strtol(e->d_name, &end, 10);
-
-            if (*end || end == e->d_name || fd == self || fd == xml_fd)
-                continue;
-            if (fstat((int)fd, &st) == 0 && st.st_dev == log.st_dev &&
-                st.st_ino == log.st_ino)
-                close((int)fd);
-        }
-        closedir(d);
-    }
+    scan_fds(open_now);
+    for (int fd = 0; fd < fd_limit; fd++)
+        if (open_now[fd] && fd != xml_fd && fstat(fd, &st) == 0 &&
+            st.st_dev == log.st_dev && st.st_ino == log.st_ino)
+            close(fd);
     close(xml_fd);
     xml_fd = -1;
 }
@@ -392,6 +380,10 @@ void harness_begin(const struct harness_test *t)
 {
     struct rlimit rl;
 
+    /* Valgrind keeps its own descriptors above the soft limit it reports. */
+    fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < MAX_FDS
+                   ? (int)rl.rlim_cur
+                   : MAX_FDS;
     /* before anything of the code under test runs in this process */
     drop_xml_channel();
     prctl(PR_SET_DUMPABLE, 1); /* its own children may be looked at */
@@ -404,10 +396,6 @@ void harness_begin(const struct harness_test *t)
     if (pipe2(marker, O_CLOEXEC | O_NONBLOCK) < 0)
         ck_abort_msg("harness: pipe2: %s", strerror(errno));
     atexit(on_exit_hook);
-    /* Valgrind keeps its own descriptors above the soft limit it reports. */
-    fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < MAX_FDS
-                   ? (int)rl.rlim_cur
-                   : MAX_FDS;
     scan_fds(fds_before);
 }
 
