@@ -682,15 +682,35 @@ static int nprocs;
  * than let it spin on failing forks until its test's time is up. */
 #define FORK_BOMB (SANDBOX_NPROC * 9 / 10)
 
+/* Stops the program (the processes of the jail's group, but not the jail nor
+ * a namespace's init, which must go on reaping) and keeps their pids in held;
+ * how many it holds. */
+#define HELD_MAX 64
+static int hold_program(pid_t jail, pid_t held[HELD_MAX])
+{
+    int n = 0;
+
+    for (int i = 0; i < nprocs && n < HELD_MAX; i++)
+        if (member[i] && procs[i].pgrp == jail &&
+            !(use_namespace && (procs[i].pid == jail || procs[i].ppid == jail)) &&
+            kill(procs[i].pid, SIGSTOP) == 0)
+            held[n++] = procs[i].pid;
+    return n;
+}
+
 /* Kills the process group with the most processes of the run (when it holds
  * half of them: a test and its children), else every process outside the
- * program's own group; true when that was the program's group. A kill of a
- * group is not atomic against fork(), so the processes are stopped first (a
- * stopped process cannot fork) and killed once stopped, until none is left. */
+ * program's own group; true when that was the program's group. The group is
+ * killed as a group, again until none of it is left; processes scattered in
+ * groups of their own are stopped first (a stopped process cannot fork) and
+ * killed once stopped, until none is left.
+ * Meanwhile the program is held stopped: else it would start its next test
+ * while the bomb's dying processes still count against the process limit,
+ * and that test's forks would fail. */
 static bool stop_fork_bomb(pid_t jail, int count)
 {
-    pid_t most = 0;
-    int most_n = 0;
+    pid_t most = 0, held[HELD_MAX];
+    int most_n = 0, n_held;
     long inner;
 
     for (int i = 0; i < nprocs; i++) {
@@ -714,6 +734,7 @@ static bool stop_fork_bomb(pid_t jail, int count)
         most = 0; /* scattered in groups of their own: all but the program's */
     inner = most ? inner_pid(most) : -1;
     note_event("processes - %ld %d\n", inner, FORK_BOMB);
+    n_held = hold_program(jail, held);
     /* a look at /proc can miss a process born meanwhile (its pid may have
      * wrapped below where the listing was): done after three empty looks */
     for (int round = 0, empty = 0; round < 1000 && empty < 3; round++) {
@@ -722,21 +743,33 @@ static bool stop_fork_bomb(pid_t jail, int count)
 
         if (round)
             scan_run(jail, &bytes);
+        /* a signal to a group reaches the children its members are forking
+         * meanwhile too: this ends a bomb that one by one never catches */
+        if (most)
+            kill(-most, SIGKILL);
         for (int i = 0; i < nprocs; i++)
             if (member[i] && (most ? procs[i].pgrp == most : procs[i].pgrp != jail)) {
+                /* the dead count against the process limit until reaped:
+                 * those that came back to us (no namespace) by us, those of
+                 * a namespace by its init, and the test itself by the
+                 * program, once it goes on */
+                if (proc_stopped_state(procs[i].pid, "ZX")) {
+                    if (procs[i].ppid == getpid()) {
+                        waitpid(procs[i].pid, NULL, WNOHANG);
+                        targets++;
+                    }
+                    continue;
+                }
                 targets++;
-                /* the dead that came back to us (no namespace) are ours to
-                 * reap: until then they count against the process limit */
-                if (procs[i].ppid == getpid() && proc_stopped_state(procs[i].pid, "Z"))
-                    waitpid(procs[i].pid, NULL, WNOHANG);
-                else
-                    kill(procs[i].pid, proc_stopped(procs[i].pid) ? SIGKILL : SIGSTOP);
+                kill(procs[i].pid, proc_stopped(procs[i].pid) ? SIGKILL : SIGSTOP);
             }
         reap_orphans(jail);
         empty = targets ? 0 : empty + 1;
         if (!targets || round % 10 == 9)
             usleep(1000); /* let the signals land, the dead be reaped */
     }
+    for (int i = 0; i < n_held; i++)
+        kill(held[i], SIGCONT);
     return false;
 }
 
