@@ -62,7 +62,7 @@ static int run_make(const char *work, const char *target, const char *log,
                     a_headers, (char *)target, NULL};
     char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=/tmp",
                     "MAKEFLAGS=", NULL};
-    struct run_limits lim = {BUILD_LIMIT, 64 * 1024, false};
+    struct run_limits lim = {BUILD_LIMIT, 64 * 1024, false, false};
     struct run_result r;
     int ok;
 

@@ -109,6 +109,7 @@ struct run_limits {
     double wall;        /* seconds for the whole run */
     size_t output_cap;  /* bytes of output kept */
     bool channels;      /* a test run: give it the result channels above */
+    bool tests;         /* runs the test program: as tests_user() */
 };
 struct run_result {
     int status;         /* wait status of the program */
@@ -127,12 +128,23 @@ struct run_result {
     size_t events_len;
     unsigned char key[CHANNEL_KEY_LEN];
 };
+/* 0 when the program ran (r then holds what run_result_free releases); -1
+ * with errno when it could not start, nothing left open and r empty. */
 int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
                   const struct run_limits *lim, struct run_result *r);
 void run_result_free(struct run_result *r);
 bool sandbox_is_namespace(void);
 void sandbox_init(void);
+/* The users that runs have as root: sandbox_user() for builds, one of this
+ * grader's alone; tests_user() for the test programs, one of this process's
+ * alone (a worker's: each exercise's tests then have their own process
+ * limit, even where no pids cgroup can hold them). As a normal user, both
+ * are the user. */
 uid_t sandbox_user(void);
+uid_t tests_user(void);
+/* As root without a namespace: removes what this process's user (the
+ * worker's tests', else the grader's) left in /tmp, /var/tmp and /dev/shm. */
+void sandbox_sweep(void);
 
 /* results.c */
 int list_tests(const char *listing, struct exercise *e);

@@ -301,10 +301,10 @@ static void sweep_dir(const char *dir, struct exercise *e)
     closedir(d);
 }
 
-static void make_owned_dir(const char *path)
+static void make_owned_dir(const char *path, uid_t uid)
 {
     mkdir_p(path, 0755);
-    if (geteuid() == 0 && chown(path, sandbox_user(), (gid_t)sandbox_user()) < 0)
+    if (geteuid() == 0 && chown(path, uid, (gid_t)uid) < 0)
         fprintf(stderr, "grade: cannot hand %s to the sandbox user\n", path);
 }
 
@@ -349,7 +349,7 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
     char *listing;
     double start = now_seconds(), budget = 20;
     struct run_result r;
-    struct run_limits lim = {30, 1 << 20, false};
+    struct run_limits lim = {30, 1 << 20, false, true};
 
     snprintf(dir, sizeof(dir), "%s/%s", work_root, e->name);
     snprintf(run, sizeof(run), "%s/run", dir);
@@ -364,9 +364,9 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
     snprintf(bin, sizeof(bin), "%s/build/%s/test", work_root, e->name);
     snprintf(src, sizeof(src), "%s/src/%s", work_root, e->name);
     mkdir_p(dir, 0755);
-    make_owned_dir(run);
-    make_owned_dir(vg);
-    make_owned_dir(out);
+    make_owned_dir(run, tests_user());
+    make_owned_dir(vg, tests_user());
+    make_owned_dir(out, tests_user());
     prefix_for(o, index, prefix, sizeof(prefix));
 
     if (build_exercise(o, work_root, e) < 0)
@@ -597,7 +597,7 @@ static bool searchable_by_all(const char *dir)
  * check that nothing of any grader they started is left on the machine,
  * without confusing it with other graders running there.
  */
-static void note_in_ledger(const struct options *o)
+static void note_in_ledger(const struct options *o, uid_t uid)
 {
     const char *path = getenv("GRADER_LEDGER");
     char line[64];
@@ -605,7 +605,7 @@ static void note_in_ledger(const struct options *o)
 
     if (!path || !*path)
         return;
-    n = snprintf(line, sizeof(line), "%ld %s\n", (long)sandbox_user(), o->ipc_base);
+    n = snprintf(line, sizeof(line), "%ld %s\n", (long)uid, o->ipc_base);
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         return;
@@ -617,8 +617,10 @@ static void note_in_ledger(const struct options *o)
 
 static void cleanup(void)
 {
-    if (work_root[0] && !in_worker)
+    if (work_root[0] && !in_worker) {
         remove_tree(work_root);
+        sandbox_sweep();
+    }
 }
 
 static pid_t workers_alive[MAX_EXERCISES];
@@ -677,12 +679,14 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
+    /* grade | head: the reader is gone; stop as cleanly as for Ctrl-C */
+    signal(SIGPIPE, on_signal);
     if (o.valgrind && !find_program("valgrind", path, sizeof(path)))
         fatal("valgrind is missing: run grader/setup grade");
     sandbox_init();
     sandbox_user(); /* fixed here, before any worker is forked */
     snprintf(o.ipc_base, sizeof(o.ipc_base), "g%ldx", (long)getpid() % 10000000);
-    note_in_ledger(&o);
+    note_in_ledger(&o, sandbox_user());
     if (o.check_integrity) {
         int changed = check_integrity(o.student[0] ? o.student : o.root, o.starter,
                                       o.tampered_files, sizeof(o.tampered_files),
@@ -691,7 +695,7 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
         o.tampered = changed > 0;
     }
     snprintf(path, sizeof(path), "%s/build", work_root);
-    make_owned_dir(path);
+    make_owned_dir(path, sandbox_user());
     if (prepare_course(&o, work_root) < 0) {
         char *log;
 
@@ -722,9 +726,12 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
                     signal(SIGINT, SIG_DFL);
                     signal(SIGTERM, SIG_DFL);
                     signal(SIGHUP, SIG_DFL);
+                    signal(SIGPIPE, SIG_DFL);
+                    note_in_ledger(&o, tests_user());
                     grade_one(&o, next, &ex[next]);
                     snprintf(path, sizeof(path), "%s/%s/result", work_root, ex[next].name);
                     save(&ex[next], path);
+                    sandbox_sweep();
                     _exit(0);
                 }
                 workers[next] = pid;

@@ -47,10 +47,13 @@
  * Limits, and why each:
  *   wall clock     per run (Check adds its own per test)
  *   CPU time       RLIMIT_CPU per process, a backstop for the wall clock
- *   processes      a pids cgroup of SANDBOX_NPROC per run as root (else
- *                  RLIMIT_NPROC, which counts the user's processes, shared
- *                  by the exercises graded at once); the watchdog stops a run
- *                  at FORK_BOMB before the limit makes its forks spin
+ *   processes      a pids cgroup of SANDBOX_NPROC per run as root, and
+ *                  RLIMIT_NPROC, which counts the user's processes: as root
+ *                  each exercise's tests have a user of their own
+ *                  (tests_user), so it holds where no cgroup can; as a normal
+ *                  user it is shared by the exercises graded at once. The
+ *                  watchdog stops a run at FORK_BOMB before the limit makes
+ *                  its forks spin
  *   CPU share      a cpu cgroup per run as root (v1): each setsid() makes an
  *                  autogroup that competes as an equal, so a bomb of sessions
  *                  would otherwise starve the worker and other graders
@@ -63,8 +66,8 @@
 
 /* Processes a run may have at once (a fork bomb stops there). */
 #define SANDBOX_NPROC 512
-/* The sandbox user's process limit as root when a pids cgroup holds each run
- * to SANDBOX_NPROC: the exercises graded at once share that user. */
+/* The tests' user's process limit as root when a pids cgroup holds each run
+ * to SANDBOX_NPROC (a backstop only). */
 #define SANDBOX_NPROC_USER 4096
 /* Memory (resident, private) all processes of one run may use: a fair share
  * of the machine, but never below SANDBOX_MEMORY_MIN, which the reference
@@ -81,6 +84,9 @@
 
 static bool use_namespace = false;
 static uid_t sandbox_uid;
+static uid_t uid_claimed; /* sandbox_uid when this grader holds its lock */
+static uid_t tests_uid;   /* a worker's own user for its tests, 0 for none */
+static uid_t run_uid;     /* the user of the run being made or watched */
 static char cgroup_base[128]; /* where runs get a pids cgroup, "" for none */
 static char cpu_base[128];    /* where they get a cpu cgroup (v1), "" for none */
 static long memory_max;       /* bytes; see sandbox_init */
@@ -115,21 +121,35 @@ static bool claim_uid(uid_t uid)
 /* The uid tests run as when the grader is root: one that no other grader on
  * the machine uses meanwhile, so that a process limit counts only this
  * grader's processes and what they leave is theirs alone. */
-uid_t sandbox_user(void)
+static uid_t claim_some_uid(void)
 {
     uid_t first = (uid_t)(getpid() % SANDBOX_UID_SPAN);
 
-    if (geteuid() != 0)
-        return geteuid();
-    for (uid_t i = 0; !sandbox_uid && i < SANDBOX_UID_SPAN; i++) {
+    for (uid_t i = 0; i < SANDBOX_UID_SPAN; i++) {
         uid_t uid = SANDBOX_UID_BASE + (first + i) % SANDBOX_UID_SPAN;
 
         if (claim_uid(uid))
-            sandbox_uid = uid;
+            return uid;
     }
+    return 0;
+}
+
+uid_t sandbox_user(void)
+{
+    if (geteuid() != 0)
+        return geteuid();
+    if (!sandbox_uid)
+        sandbox_uid = uid_claimed = claim_some_uid();
     if (!sandbox_uid) /* no lock to be had: at least differ by pid */
-        sandbox_uid = SANDBOX_UID_BASE + first;
+        sandbox_uid = SANDBOX_UID_BASE + (uid_t)(getpid() % SANDBOX_UID_SPAN);
     return sandbox_uid;
+}
+
+uid_t tests_user(void)
+{
+    if (geteuid() == 0 && !tests_uid)
+        tests_uid = claim_some_uid();
+    return tests_uid ? tests_uid : sandbox_user();
 }
 
 static void set_limit(int resource, rlim_t value)
@@ -148,7 +168,7 @@ static void set_limit(int resource, rlim_t value)
 
 static void drop_privileges(void)
 {
-    uid_t uid = sandbox_user();
+    uid_t uid = run_uid;
 
     if (geteuid() != 0)
         return;
@@ -794,7 +814,7 @@ static int scan_run(pid_t jail, long *bytes)
             continue;
         /* the run's processes are ours or the sandbox user's: skip the rest */
         snprintf(path, sizeof(path), "/proc/%ld", pid);
-        if (stat(path, &st) < 0 || (st.st_uid != geteuid() && st.st_uid != sandbox_user()))
+        if (stat(path, &st) < 0 || (st.st_uid != geteuid() && st.st_uid != run_uid))
             continue;
         if (read_proc((pid_t)pid, &procs[n]))
             n++;
@@ -911,10 +931,14 @@ static void remove_cgroup(const char *path)
 }
 
 /*
- * As a normal user there is no private /tmp: what the run leaves in the shared
- * places cannot be told for sure from what the user's other programs make at
- * the same time, so it is reported, not removed. The entries of the user's
- * there before the run are remembered (by name hash) to find the new ones.
+ * Without a namespace there is no private /tmp. As a normal user, what the
+ * run leaves in the shared places cannot be told for sure from what the
+ * user's other programs make at the same time, so it is reported, not
+ * removed. As root, the tests run as a user of this grader's alone: what that
+ * user owns there is the run's, reported, and removed once every exercise is
+ * graded (sandbox_sweep: a neighbour exercise may still be using its own).
+ * The entries there before the run are remembered (by name hash) to find the
+ * new ones.
  */
 #define SEEN_MAX 8192
 static const char *const shared_places[] = {"/tmp", "/var/tmp", "/dev/shm", NULL};
@@ -937,7 +961,7 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Calls fn on each entry of the shared places owned by this user. */
+/* Calls fn on each entry of the shared places owned by the tests' user. */
 static void each_own_entry(void (*fn)(const char *place, const char *name,
                                       const struct stat *st, void *arg),
                            void *arg)
@@ -955,7 +979,7 @@ static void each_own_entry(void (*fn)(const char *place, const char *name,
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 continue;
             snprintf(path, sizeof(path), "%s/%s", shared_places[i], e->d_name);
-            if (lstat(path, &st) == 0 && st.st_uid == geteuid())
+            if (lstat(path, &st) == 0 && st.st_uid == run_uid)
                 fn(shared_places[i], e->d_name, &st, arg);
         }
         closedir(d);
@@ -995,12 +1019,37 @@ static void report_new(const char *place, const char *name, const struct stat *s
     /* the compiler's files, of a build that runs beside the tests */
     if (strncmp(name, "cc", 2) == 0 && strlen(name) > 9 && name[8] == '.')
         return;
-    if (shm)
-        note_event("kept - 0 %s /%s\n", sem ? "semaphore" : "shared-memory-object",
-                   name + (sem ? 4 : 0));
-    else
-        note_event("kept - 0 %s %s/%s\n", S_ISFIFO(st->st_mode) ? "FIFO" : "file",
-                   place, name);
+    {
+        const char *what = geteuid() == 0 ? "leftover" : "kept"; /* see above */
+
+        if (shm)
+            note_event("%s - 0 %s /%s\n", what, sem ? "semaphore" : "shared-memory-object",
+                       name + (sem ? 4 : 0));
+        else
+            note_event("%s - 0 %s %s/%s\n", what, S_ISFIFO(st->st_mode) ? "FIFO" : "file",
+                       place, name);
+    }
+}
+
+static void remove_entry(const char *place, const char *name, const struct stat *st,
+                         void *arg)
+{
+    char path[PATH_LEN];
+
+    (void)st;
+    (void)arg;
+    snprintf(path, sizeof(path), "%s/%s", place, name);
+    remove_tree(path);
+}
+
+void sandbox_sweep(void)
+{
+    if (geteuid() != 0 || use_namespace)
+        return;
+    /* a worker's user is its own; the grader's, only when its lock is held */
+    run_uid = tests_uid ? tests_uid : uid_claimed;
+    if (run_uid)
+        each_own_entry(remove_entry, NULL);
 }
 
 /* A pipe the worker reads a result channel from, into a capped buffer. */
@@ -1068,11 +1117,13 @@ static int open_channels(struct sink *xml, struct sink *events, unsigned char *k
      * gives up to 256 bytes whole) */
     if (open_sink(xml, 8 << 20, &channel[0]) < 0 ||
         open_sink(events, 1 << 20, &channel[1]) < 0 ||
-        getrandom(key, CHANNEL_KEY_LEN, 0) != CHANNEL_KEY_LEN || pipe2(k, O_CLOEXEC) < 0)
+        getrandom(key, CHANNEL_KEY_LEN, 0) != CHANNEL_KEY_LEN)
         return -1;
     /* Check opens its log by name (/proc/self/fd/N), which asks the pipe's
      * owner: the program's user */
-    if (geteuid() == 0 && fchown(channel[0], sandbox_user(), (gid_t)sandbox_user()) < 0)
+    if (geteuid() == 0 && fchown(channel[0], run_uid, (gid_t)run_uid) < 0)
+        return -1;
+    if (pipe2(k, O_CLOEXEC) < 0)
         return -1;
     /* a pipe holds far more than the key: this never blocks */
     if (write(k[1], key, CHANNEL_KEY_LEN) != CHANNEL_KEY_LEN) {
@@ -1088,27 +1139,28 @@ static int open_channels(struct sink *xml, struct sink *events, unsigned char *k
 int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
                   const struct run_limits *lim, struct run_result *r)
 {
-    int out[2], st[2], channel[3] = {-1, -1, -1};
+    int out[2] = {-1, -1}, st[2] = {-1, -1}, channel[3] = {-1, -1, -1};
     double deadline, exited_at = 0, next_watch = 0;
     pid_t jail;
     bool done = false;
-    char cgroup[PATH_LEN], cpu_cgroup[PATH_LEN];
+    char cgroup[PATH_LEN] = "", cpu_cgroup[PATH_LEN] = "";
     long peak = 0;
     static struct seen seen;
     bool watch_shared = !use_namespace && lim->channels;
     struct sink xml = {-1, NULL, 0, 0}, events = {-1, NULL, 0, 0};
 
+    run_uid = lim->tests ? tests_user() : sandbox_user();
     memset(r, 0, sizeof(*r));
     r->output = malloc(lim->output_cap + 1);
     if (!r->output)
         return -1;
     r->output[0] = '\0';
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0)
-        return -1;
+        goto fail;
     notes_len = 0;
     notes[0] = '\0';
     if (lim->channels && open_channels(&xml, &events, r->key, channel) < 0)
-        return -1;
+        goto fail;
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (watch_shared) {
         seen.n = 0;
@@ -1123,7 +1175,7 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
     make_cgroup(cpu_base, 0, cpu_cgroup, sizeof(cpu_cgroup));
     jail = fork();
     if (jail < 0)
-        return -1;
+        goto fail;
     if (jail == 0) {
         close(out[0]);
         close(st[0]);
@@ -1244,6 +1296,30 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
                 r->stray);
     }
     return 0;
+
+fail: /* nothing started: undo what was made, keep the reason in errno */
+    {
+        int saved = errno;
+
+        for (int i = 0; i < 2; i++) {
+            if (out[i] >= 0)
+                close(out[i]);
+            if (st[i] >= 0)
+                close(st[i]);
+        }
+        for (int i = 0; i < 3; i++)
+            if (channel[i] >= 0)
+                close(channel[i]);
+        close_sink(&xml);
+        close_sink(&events);
+        free(xml.buf);
+        free(events.buf);
+        run_result_free(r);
+        remove_cgroup(cgroup);
+        remove_cgroup(cpu_cgroup);
+        errno = saved;
+        return -1;
+    }
 }
 
 void run_result_free(struct run_result *r)
@@ -1299,12 +1375,37 @@ static void init_cgroups(void)
 
 /* Decides once whether runs get a PID namespace of their own: as root, when
  * the kernel allows it here; and sets the memory budget of a run. */
+/* Open files a run may have: the result channels sit at 200-202, and the
+ * tests, the linker and Valgrind (which keeps some at the top of the limit)
+ * need room of their own. Below SANDBOX_FILES_MIN every run would fail in a
+ * way that looks like the student's doing, so grading stops instead. */
+#define SANDBOX_FILES 1024
+#define SANDBOX_FILES_MIN 256
+
+static void raise_file_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur < SANDBOX_FILES) {
+        rl.rlim_cur = rl.rlim_max < SANDBOX_FILES ? rl.rlim_max : SANDBOX_FILES;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < SANDBOX_FILES_MIN)
+        fatal("only %ld files may be open at once here (ulimit -n), and grading needs "
+              "%d: run 'ulimit -n %d' in this shell, then grade again",
+              (long)rl.rlim_cur, SANDBOX_FILES_MIN, SANDBOX_FILES);
+}
+
 void sandbox_init(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), cpus = sysconf(_SC_NPROCESSORS_ONLN);
     const char *mib = getenv("GRADER_MEMORY_MIB");
     pid_t pid;
     int status;
+
+    raise_file_limit();
 
     /* a fair share of the machine's memory for each run (one per CPU at
      * once), within SANDBOX_MEMORY_MIN and three quarters of the machine */
