@@ -118,9 +118,9 @@ static bool claim_uid(uid_t uid)
     return true;
 }
 
-/* The uid tests run as when the grader is root: one that no other grader on
- * the machine uses meanwhile, so that a process limit counts only this
- * grader's processes and what they leave is theirs alone. */
+/* A uid for runs when the grader is root: one that no other grader (nor
+ * worker) on the machine uses meanwhile, so that a process limit counts only
+ * these runs' processes and what they leave is theirs alone; 0 for none. */
 static uid_t claim_some_uid(void)
 {
     uid_t first = (uid_t)(getpid() % SANDBOX_UID_SPAN);
@@ -145,10 +145,14 @@ uid_t sandbox_user(void)
     return sandbox_uid;
 }
 
+static bool tests_uid_sought; /* this process is a worker */
+
 uid_t tests_user(void)
 {
-    if (geteuid() == 0 && !tests_uid)
+    if (geteuid() == 0 && !tests_uid_sought) {
+        tests_uid_sought = true;
         tests_uid = claim_some_uid();
+    }
     return tests_uid ? tests_uid : sandbox_user();
 }
 
@@ -934,11 +938,10 @@ static void remove_cgroup(const char *path)
  * Without a namespace there is no private /tmp. As a normal user, what the
  * run leaves in the shared places cannot be told for sure from what the
  * user's other programs make at the same time, so it is reported, not
- * removed. As root, the tests run as a user of this grader's alone: what that
- * user owns there is the run's, reported, and removed once every exercise is
- * graded (sandbox_sweep: a neighbour exercise may still be using its own).
- * The entries there before the run are remembered (by name hash) to find the
- * new ones.
+ * removed. As root, an exercise's tests run as a user of their own: what that
+ * user owns there is theirs, reported, and removed when the exercise's worker
+ * ends (sandbox_sweep; a test may still use it until then). The entries there
+ * before the run are remembered (by name hash) to find the new ones.
  */
 #define SEEN_MAX 8192
 static const char *const shared_places[] = {"/tmp", "/var/tmp", "/dev/shm", NULL};
@@ -1046,8 +1049,10 @@ void sandbox_sweep(void)
 {
     if (geteuid() != 0 || use_namespace)
         return;
-    /* a worker's user is its own; the grader's, only when its lock is held */
-    run_uid = tests_uid ? tests_uid : uid_claimed;
+    /* a worker's user is its own (without one, its tests ran as the grader's,
+     * which the grader sweeps once every worker is done); the grader's, only
+     * when its lock is held */
+    run_uid = tests_uid_sought ? tests_uid : uid_claimed;
     if (run_uid)
         each_own_entry(remove_entry, NULL);
 }
