@@ -196,39 +196,55 @@ GRADED_TEST(existing_shm_object_gives_eexist_untouched, 0.75, 2)
     ck_assert_msg(!sem_left, "after EEXIST a semaphore %s was left behind", name);
 }
 
-GRADED_TEST(existing_semaphore_gives_eexist_untouched, 0.75, 2)
-{
-    char name[128];
-    sem_t *mine, *again;
+/* What race_counter(name, 2, 1000, use_semaphore) did beside someone else's
+ * semaphore of the same name, made with the value 3 before it ran. */
+struct beside_semaphore {
     long count;
-    int err, value = -1;
-    bool shm_left;
+    int err;          /* errno after the call */
+    bool still_there; /* the semaphore could be opened again afterwards */
+    int value;        /* its value then (-1 when it was gone) */
+    bool shm_left;    /* a shared memory object of the name was left */
+};
 
-    test_ipc_name(name, sizeof(name), "taken");
+static struct beside_semaphore race_beside_semaphore(const char *name, bool use_semaphore)
+{
+    struct beside_semaphore r = {0, 0, false, -1, false};
+    sem_t *mine, *again;
+
     mine = sem_open(name, O_CREAT | O_EXCL, 0600, 3);
     ck_assert_msg(mine != SEM_FAILED, "test setup: sem_open: %s", strerror(errno));
-
     errno = 0;
-    count = race_counter(name, 2, 1000, true);
-    err = errno;
+    r.count = race_counter(name, 2, 1000, use_semaphore);
+    r.err = errno;
     again = sem_open(name, 0);
     if (again != SEM_FAILED) {
-        sem_getvalue(again, &value);
+        r.still_there = true;
+        sem_getvalue(again, &r.value);
         sem_close(again);
     }
     sem_close(mine);
     sem_unlink(name);
-    shm_left = ipc_entry_exists(name, false);
+    r.shm_left = ipc_entry_exists(name, false);
     shm_unlink(name);
-    ck_assert_msg(count == -1 && err == EEXIST,
+    return r;
+}
+
+GRADED_TEST(existing_semaphore_gives_eexist_untouched, 0.75, 2)
+{
+    char name[128];
+    struct beside_semaphore r;
+
+    test_ipc_name(name, sizeof(name), "taken");
+    r = race_beside_semaphore(name, true);
+    ck_assert_msg(r.count == -1 && r.err == EEXIST,
                   "the semaphore already existed: expected -1 with EEXIST, got %ld "
                   "(errno %d, %s); open it with O_CREAT | O_EXCL",
-                  count, err, strerror(err));
-    ck_assert_msg(again != SEM_FAILED,
+                  r.count, r.err, strerror(r.err));
+    ck_assert_msg(r.still_there,
                   "the existing semaphore was unlinked: on EEXIST it is not yours to "
                   "remove");
-    ck_assert_msg(value == 3, "the existing semaphore's value went from 3 to %d", value);
-    ck_assert_msg(!shm_left, "after EEXIST the shared memory object %s was left behind: "
+    ck_assert_msg(r.value == 3, "the existing semaphore's value went from 3 to %d", r.value);
+    ck_assert_msg(!r.shm_left, "after EEXIST the shared memory object %s was left behind: "
                   "remove what this call created before failing", name);
 }
 
@@ -263,37 +279,21 @@ GRADED_TEST(child_that_cannot_lock_gives_eio, 0.5, 2)
 GRADED_TEST(no_semaphore_made_without_use_semaphore, 0.5, 2)
 {
     char name[128];
-    sem_t *mine, *again;
-    long count;
-    int err, value = -1;
-    bool shm_left;
+    struct beside_semaphore r;
 
     /* someone else's semaphore of the same name: a run without the
      * semaphore has no business with it */
     test_ipc_name(name, sizeof(name), "nosem");
-    mine = sem_open(name, O_CREAT | O_EXCL, 0600, 3);
-    ck_assert_msg(mine != SEM_FAILED, "test setup: sem_open: %s", strerror(errno));
-    errno = 0;
-    count = race_counter(name, 2, 1000, false);
-    err = errno;
-    again = sem_open(name, 0);
-    if (again != SEM_FAILED) {
-        sem_getvalue(again, &value);
-        sem_close(again);
-    }
-    sem_close(mine);
-    sem_unlink(name);
-    shm_left = ipc_entry_exists(name, false);
-    shm_unlink(name);
-    ck_assert_msg(count >= 1 && count <= 2000,
+    r = race_beside_semaphore(name, false);
+    ck_assert_msg(r.count >= 1 && r.count <= 2000,
                   "with use_semaphore false and a semaphore of the same name already "
                   "there, race_counter returned %ld (errno %d, %s): without the "
                   "semaphore, create no semaphore",
-                  count, err, strerror(err));
-    ck_assert_msg(again != SEM_FAILED, "the existing semaphore was unlinked by a run "
+                  r.count, r.err, strerror(r.err));
+    ck_assert_msg(r.still_there, "the existing semaphore was unlinked by a run "
                   "that does not use a semaphore");
-    ck_assert_msg(value == 3, "the existing semaphore's value went from 3 to %d", value);
-    ck_assert_msg(!shm_left, "the shared memory object %s was left behind", name);
+    ck_assert_msg(r.value == 3, "the existing semaphore's value went from 3 to %d", r.value);
+    ck_assert_msg(!r.shm_left, "the shared memory object %s was left behind", name);
 }
 
 GRADED_TEST(no_ipc_name_left_after_count, 0.75, 2)

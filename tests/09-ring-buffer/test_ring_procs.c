@@ -201,12 +201,12 @@ static void child_push_and_report(struct ring *r, uint32_t seq, int ready_fd, in
     _exit(ru_write_report(fd, rc, err, 0, NULL, 0) ? 0 : 1);
 }
 
-GRADED_TEST(push_blocks_until_pop, 1, 3)
+/* Fills r, a ring of one 16-byte slot, with message 1 and starts a child
+ * pushing message 2 into it: returns the child's pid once it is asleep in
+ * ring_push, with its report pipe in fds[0] and its ready pipe in ready[0]
+ * (the caller's to close). */
+static pid_t start_blocked_push(struct ring *r, int fds[2], int ready[2])
 {
-    char name[128];
-    struct ring *r = ru_create(name, sizeof(name), "pushblk", 1, 16);
-    struct ru_report rep;
-    int fds[2], ready[2];
     pid_t pid;
 
     ru_push(r, 1, 16);
@@ -222,6 +222,17 @@ GRADED_TEST(push_blocks_until_pop, 1, 3)
     close(ready[1]);
     read_ready(ready[0], 1, "ring_push");
     wait_until_asleep(pid, fds[0], "ring_push into a full ring", "");
+    return pid;
+}
+
+GRADED_TEST(push_blocks_until_pop, 1, 3)
+{
+    char name[128];
+    struct ring *r = ru_create(name, sizeof(name), "pushblk", 1, 16);
+    struct ru_report rep;
+    int fds[2], ready[2];
+    pid_t pid = start_blocked_push(r, fds, ready);
+
     ru_expect(r, 1, 16);
     ru_read_report(fds[0], &rep, 2, "ring_push after a pop");
     ck_assert_msg(rep.rc == 0, "the blocked ring_push failed: %s", strerror(rep.err));
@@ -240,21 +251,8 @@ GRADED_TEST(close_fails_a_push_blocked_on_a_full_ring, 0.5, 3)
     struct ru_report rep;
     int fds[2], ready[2];
     ssize_t n;
-    pid_t pid;
+    pid_t pid = start_blocked_push(r, fds, ready);
 
-    ru_push(r, 1, 16);
-    ru_pipe(fds);
-    ru_pipe(ready);
-    pid = ru_fork();
-    if (pid == 0) {
-        close(fds[0]);
-        close(ready[0]);
-        child_push_and_report(r, 2, ready[1], fds[1]);
-    }
-    close(fds[1]);
-    close(ready[1]);
-    read_ready(ready[0], 1, "ring_push");
-    wait_until_asleep(pid, fds[0], "ring_push into a full ring", "");
     ck_assert_int_eq(ring_close(r), 0);
     ck_assert_msg(ru_readable(fds[0], 2), "a ring_push blocked on a full ring still "
                   "waits %g s after ring_close: the close must wake the producer too",
