@@ -785,7 +785,8 @@ static bool stop_fork_bomb(pid_t jail, int count)
                     continue;
                 }
                 targets++;
-                kill(procs[i].pid, proc_stopped(procs[i].pid) ? SIGKILL : SIGSTOP);
+                if (!most) /* a group has had its SIGKILL above */
+                    kill(procs[i].pid, proc_stopped(procs[i].pid) ? SIGKILL : SIGSTOP);
             }
         reap_orphans(jail);
         empty = targets ? 0 : empty + 1;
