@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,52 +15,66 @@
 /* Seconds a build may take before it counts as hung. */
 #define BUILD_LIMIT 120
 
-static bool has_suffix(const char *name, const char *suffix)
-{
-    size_t n = strlen(name), s = strlen(suffix);
+/* The most a course file copied into the work area may hold. */
+#define COURSE_FILE_MAX ((off_t)16 << 20)
 
-    return n > s && strcmp(name + n - s, suffix) == 0;
-}
-
-/* Copies the regular files of from/ whose names end in one of the suffixes. */
+/* Copies the regular files of from/ whose names end in one of the suffixes;
+ * a link or special file is passed over, never followed or read. */
 static int copy_files(const char *from, const char *to, const char *const *suffixes)
 {
-    DIR *d = opendir(from);
+    int from_fd, to_fd, saved;
+    DIR *d = NULL;
     struct dirent *e;
 
-    if (!d)
+    if (mkdir_p(to, 0755) < 0)
         return -1;
-    if (mkdir_p(to, 0755) < 0) {
-        closedir(d);
+    to_fd = open(to, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (to_fd < 0)
         return -1;
+    from_fd = open(from, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (from_fd < 0)
+        goto out_fail;
+    d = fdopendir(from_fd);
+    if (!d) {
+        saved = errno;
+        close(from_fd);
+        errno = saved;
+        goto out_fail;
     }
     while ((e = readdir(d)) != NULL) {
-        char src[PATH_LEN], dst[PATH_LEN];
         bool wanted = false;
 
         for (const char *const *s = suffixes; *s && !wanted; s++)
             wanted = has_suffix(e->d_name, *s) || strcmp(e->d_name, *s) == 0;
         if (!wanted || e->d_name[0] == '.')
             continue;
-        snprintf(src, sizeof(src), "%s/%s", from, e->d_name);
-        snprintf(dst, sizeof(dst), "%s/%s", to, e->d_name);
-        if (is_file(src) && copy_file(src, dst) < 0) {
-            closedir(d);
-            return -1;
-        }
+        if (copy_file_at(dirfd(d), e->d_name, to_fd, COURSE_FILE_MAX) < 0 &&
+            errno != ELOOP && errno != EINVAL)
+            goto out_fail;
     }
     closedir(d);
+    close(to_fd);
     return 0;
+out_fail:
+    saved = errno;
+    if (d)
+        closedir(d);
+    close(to_fd);
+    errno = saved;
+    return -1;
 }
 
-/* Runs make in the course copy for one target; its output goes to log. */
-static int run_make(const char *work, const char *target, const char *log,
-                    char *out, size_t size)
+/* Runs make in the course copy for one target, with the submission's sources
+ * (FOLDER/NAME.c words, checked by the intake) as IMPL_SOURCES: make then
+ * lists no folder itself. Its output goes to log. */
+static int run_make(const char *work, const char *target, const char *sources,
+                    const char *log, char *out, size_t size)
 {
     char course[PATH_LEN], impl[PATH_LEN], build[PATH_LEN], headers[PATH_LEN];
     char a_impl[PATH_LEN + 8], a_build[PATH_LEN + 8], a_headers[PATH_LEN + 8];
+    struct strbuf a_sources = STRBUF_INIT;
     char *argv[] = {"/usr/bin/env", "make", "-s", "-C", course, a_impl, a_build,
-                    a_headers, (char *)target, NULL};
+                    a_headers, NULL, (char *)target, NULL};
     char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=/tmp",
                     "MAKEFLAGS=", NULL};
     struct run_limits lim = {BUILD_LIMIT, 64 * 1024, false, false};
@@ -73,7 +88,12 @@ static int run_make(const char *work, const char *target, const char *log,
     snprintf(a_impl, sizeof(a_impl), "IMPL=%s", impl);
     snprintf(a_build, sizeof(a_build), "BUILD=%s", build);
     snprintf(a_headers, sizeof(a_headers), "HEADERS=%s", headers);
-    if (run_sandboxed(argv, envp, course, &lim, &r) < 0)
+    if (strbuf_addf(&a_sources, "IMPL_SOURCES=%s", sources) < 0)
+        return -1;
+    argv[8] = a_sources.buf;
+    ok = run_sandboxed(argv, envp, course, &lim, &r);
+    strbuf_release(&a_sources);
+    if (ok < 0)
         return -1;
     if (log)
         write_text(log, r.output);
@@ -131,7 +151,7 @@ int prepare_course(const struct options *o, const char *work)
     mkdir_p(to, 0755);
     snprintf(to, sizeof(to), "%s/build/harness/harness.o", work);
     snprintf(log, sizeof(log), "%s/harness.log", work);
-    return run_make(work, to, log, NULL, 0);
+    return run_make(work, to, "", log, NULL, 0);
 }
 
 /* Keeps the first few compiler errors, with the work area's paths made
@@ -172,41 +192,57 @@ static void first_errors(const char *log, const char *work, const char *impl, ch
     free(copy);
 }
 
+/* Adds "folder/name" to words for each name of the space-separated names. */
+static int add_folder(struct strbuf *words, const char *folder, const char *names)
+{
+    const char *p = names;
+
+    while (*p) {
+        size_t n = strcspn(p, " ");
+
+        if (n && strbuf_addf(words, "%s%s/%.*s", words->len ? " " : "", folder, (int)n, p) < 0)
+            return -1;
+        p += n + (p[n] == ' ');
+    }
+    return 0;
+}
+
 int build_exercise(const struct options *o, const char *work, struct exercise *e)
 {
-    static const char *const src_files[] = {".c", ".h", NULL};
     static const char *const hdr_files[] = {".h", NULL};
+    struct strbuf names = STRBUF_INIT, sources = STRBUF_INIT;
     char from[PATH_LEN], to[PATH_LEN], target[PATH_LEN], log[PATH_LEN];
     char *out;
-    int rc;
+    int rc = -1;
 
-    snprintf(from, sizeof(from), "%s/%s", o->impl, e->name);
+    /* the submission's files, as data (intake.c), then the course's contract
+     * headers over them */
     snprintf(to, sizeof(to), "%s/src/%s", work, e->name);
-    if (!is_dir(from)) {
-        e->state = EX_MISSING;
-        snprintf(e->note, sizeof(e->note), "no folder %s in the submission", from);
-        return -1;
+    if (intake_exercise(o, e->name, to, &names, e->note, sizeof(e->note)) < 0) {
+        e->state = errno == ENOENT ? EX_MISSING : EX_BROKEN;
+        goto out;
     }
-    /* the submission's sources, then the course's contract headers over them */
-    if (copy_files(from, to, src_files) < 0)
-        goto out_io;
     snprintf(from, sizeof(from), "%s/course/exercises/%s", work, e->name);
-    if (is_dir(from) && copy_files(from, to, hdr_files) < 0)
+    if ((is_dir(from) && copy_files(from, to, hdr_files) < 0) ||
+        add_folder(&sources, e->name, strbuf_str(&names)) < 0)
         goto out_io;
     snprintf(target, sizeof(target), "%s/build/%s/test", work, e->name);
     snprintf(log, sizeof(log), "%s/%s/build.log", work, e->name);
     out = malloc(64 * 1024 + 1);
     if (!out)
         goto out_io;
-    rc = run_make(work, target, log, out, 64 * 1024 + 1);
+    rc = run_make(work, target, strbuf_str(&sources), log, out, 64 * 1024 + 1);
     if (rc < 0) {
         e->state = EX_NO_BUILD;
         first_errors(out, work, o->impl, e->note, sizeof(e->note));
     }
     free(out);
-    return rc;
+    goto out;
 out_io:
     e->state = EX_BROKEN;
     snprintf(e->note, sizeof(e->note), "cannot copy the submission: %s", strerror(errno));
-    return -1;
+out:
+    strbuf_release(&names);
+    strbuf_release(&sources);
+    return rc;
 }

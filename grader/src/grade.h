@@ -178,14 +178,47 @@ const struct exercise *graded_exercises(int *n);
 int grade_batch(struct options *o, char **dirs, int ndirs);
 
 /* util.c */
+
+/* A growable string (after Git's strbuf): {NULL, 0, 0} is the empty one. */
+struct strbuf {
+    char *buf;
+    size_t len, alloc;
+};
+#define STRBUF_INIT {NULL, 0, 0}
+/* Appends the formatted text; -1 with errno ENOMEM (sb unchanged). */
+int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends s as it may be shown anywhere: bytes outside printable ASCII (and
+ * the backslash) written as \n, \\ or \xNN; -1 with errno ENOMEM. */
+int strbuf_add_shown(struct strbuf *sb, const char *s);
+/* The text so far ("" when empty); valid until the next change. */
+const char *strbuf_str(const struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+
 double now_seconds(void);
 int mkdir_p(const char *path, mode_t mode);
 int remove_tree(const char *path);
+/* Opens the file name of folder dir (AT_FDCWD: a path) for reading, without
+ * following a link in its last part and without blocking. The descriptor, or
+ * -1 with errno: ELOOP for a link, EINVAL when it is not a regular file (a
+ * FIFO, device, socket or folder), EFBIG when it holds more than max bytes,
+ * or open's. */
+int open_regular_at(int dir, const char *name, off_t max);
+/* Copies the regular file name of from_dir into to_dir under the same name,
+ * at most max bytes; 0, or -1 with errno as open_regular_at's (EFBIG also
+ * when the file grew past max while copied), nothing left in to_dir. */
+int copy_file_at(int from_dir, const char *name, int to_dir, off_t max);
+/* copy_file_at for paths: copies the regular file from to the file to. */
 int copy_file(const char *from, const char *to);
+/* Up to max bytes of the regular file path, NUL-terminated, length in *len;
+ * NULL with errno when it cannot be read or is not a regular file (EINVAL):
+ * it never waits on a FIFO or a device. The caller frees it. */
 char *read_text(const char *path, size_t max, size_t *len);
 int write_text(const char *path, const char *text);
 void append(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* true when name ends in suffix and holds more than it. */
+bool has_suffix(const char *name, const char *suffix);
 bool is_dir(const char *path);
 bool is_file(const char *path);
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -196,5 +229,20 @@ const char *verdict_word(enum verdict v);
  * "..." when cut); a byte that is not UTF-8 becomes U+FFFD, so that the
  * output always parses, whatever a test printed. */
 void json_write(FILE *f, size_t max, const char *s);
+
+/* intake.c: a submission's files, taken into the work area as data */
+
+/*
+ * Copies the sources (*.c), headers (*.h) and ANSWERS.md of exercise name of
+ * the submission o->impl into the folder dest (made), never following a link
+ * below the folder the user gave and never reading anything but a regular
+ * file. Adds the names of the .c files taken to sources (when not NULL),
+ * space-separated. 0 when the folder's files were all taken; otherwise -1
+ * with errno, and note saying why: ENOENT when the submission has no such
+ * folder, EPERM when entries were refused (each named, with why), another
+ * errno when the folder could not be read. What was taken stays in dest.
+ */
+int intake_exercise(const struct options *o, const char *name, const char *dest,
+                    struct strbuf *sources, char *note, size_t size);
 
 #endif

@@ -741,11 +741,22 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
             next++;
         }
         while (reported < n && done[reported]) {
+            struct exercise *e = &ex[reported];
             char t[PATH_LEN], a[PATH_LEN];
 
-            snprintf(t, sizeof(t), "%s/exercises/%s/ANSWERS.md", o.root, ex[reported].name);
-            snprintf(a, sizeof(a), "%s/%s/ANSWERS.md", o.impl, ex[reported].name);
-            check_answers(t, a, &ex[reported]);
+            /* the answers as the intake took them: a worker took a graded
+             * exercise's, a written one's are taken here */
+            snprintf(a, sizeof(a), "%s/src/%s", work_root, e->name);
+            if (e->state == EX_WRITTEN &&
+                intake_exercise(&o, e->name, a, NULL, e->note, sizeof(e->note)) < 0) {
+                if (errno != ENOENT)
+                    e->state = EX_BROKEN; /* says what was refused */
+                else
+                    e->note[0] = '\0';
+            }
+            snprintf(t, sizeof(t), "%s/exercises/%s/ANSWERS.md", o.root, e->name);
+            snprintf(a, sizeof(a), "%s/src/%s/ANSWERS.md", work_root, e->name);
+            check_answers(t, a, e);
             score(&ex[reported]);
             report_table(&o, &ex[reported], 1, -1);
             if (o.verbose)
