@@ -16,7 +16,9 @@ CC ?= cc
 NM ?= nm
 OBJCOPY ?= objcopy
 CFLAGS ?= -std=c11 -Wall -Wextra -Werror -pedantic -g
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -MMD -MP
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L
+# header dependencies, for the course's own objects only (see IMPL_SOURCES)
+DEPFLAGS := -MMD -MP
 # recursive on purpose: evaluated after `grader/setup` has installed check
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS = $(shell pkg-config --libs check)
@@ -36,6 +38,37 @@ TEST_LDFLAGS_06-fifo := -Wl,--wrap=read
 # one exercise that does not compile must not stop the others
 MAKEFLAGS += --keep-going --no-print-directory
 
+# The code under test: IMPL_SOURCES, words FOLDER/NAME.c and FOLDER/NAME.h
+# relative to IMPL. A submission's file names are data: a name holding $(...)
+# would be make's text inside $(eval), and ; : % or a newline would be rule
+# syntax, so no name reaches a rule, a recipe or $(eval) before it is checked.
+# The grader gives IMPL_SOURCES on the command line, the names its intake took
+# (grader/src/intake.c); its builds are fresh, so it reads no dependency file
+# either. Otherwise make lists IMPL's folders itself, only for the goals that
+# build them (`make grade IMPL=<a student's exercises>` reads nothing of the
+# student's before the grader has it), and stops at a name it does not take.
+NAME_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z \
+    A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 _ - .
+# $(call strip_chars,TEXT,CHARS): TEXT without any of the characters CHARS
+strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+# $(call plain_source,WORD): WORD when it is FOLDER/NAME.c or FOLDER/NAME.h,
+# FOLDER an exercise and NAME of NAME_CHARS, starting with neither - nor .
+source_name = $(word 2,$(subst /, ,$(1)))
+plain_source = $(and $(filter 2,$(words $(subst /, ,$(1)))),$(filter $(EXERCISES),$(firstword $(subst /, ,$(1)))),$(filter %.c %.h,$(call source_name,$(1))),$(filter-out -% .%,$(call source_name,$(1))),$(if $(call strip_chars,$(call source_name,$(1)),$(NAME_CHARS)),,$(1)))
+# goals that build no exercise
+NO_SOURCES_GOALS := setup grade test check bench template gradescope clean build/grader/grade
+
+ifeq ($(origin IMPL_SOURCES),command line)
+else ifeq ($(filter-out $(NO_SOURCES_GOALS),$(or $(MAKECMDGOALS),all)),)
+IMPL_SOURCES :=
+else
+IMPL_SOURCES := $(patsubst $(IMPL)/%,%,$(foreach e,$(EXERCISES),$(wildcard $(IMPL)/$(e)/*.c $(IMPL)/$(e)/*.h)))
+endif
+UNSAFE_SOURCES := $(strip $(foreach w,$(IMPL_SOURCES),$(if $(call plain_source,$(w)),,$(w))))
+ifneq ($(UNSAFE_SOURCES),)
+$(error $(IMPL): make does not build files with these names: $(UNSAFE_SOURCES) (a name may hold letters, digits, _ - and . only, and start with neither - nor .))
+endif
+
 .PHONY: all setup grade test check bench template gradescope clean
 all: setup $(TEST_BINS)
 
@@ -44,13 +77,15 @@ setup:
 
 $(BUILD)/harness/%.o: tests/harness/%.c tests/harness/harness.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-# $(1) is an exercise folder name
+# $(1) is an exercise folder name. The submission's names are only ever
+# values of variables here ($$), never text that $(eval) reads.
 define exercise_rules
 $(1)_TEST_OBJS := $(HARNESS_OBJS) \
     $(patsubst tests/$(1)/%.c,$(BUILD)/$(1)/tests/%.o,$(wildcard tests/$(1)/*.c))
-$(1)_IMPL_OBJS := $(patsubst $(IMPL)/$(1)/%.c,$(BUILD)/$(1)/impl/%.o,$(wildcard $(IMPL)/$(1)/*.c))
+$(1)_IMPL_OBJS := $$(patsubst $(1)/%.c,$(BUILD)/$(1)/impl/%.o,$$(filter $(1)/%.c,$$(IMPL_SOURCES)))
+$(1)_IMPL_HDRS := $$(addprefix $(IMPL)/,$$(filter $(1)/%.h,$$(IMPL_SOURCES)))
 
 $(BUILD)/$(1)/test: $$($(1)_TEST_OBJS) $(BUILD)/$(1)/impl.o
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(TEST_LDFLAGS_$(1)) $$(CHECK_LIBS)
@@ -61,13 +96,14 @@ $(BUILD)/$(1)/impl.o: $$($(1)_IMPL_OBJS) $$($(1)_TEST_OBJS) tests/harness/seal-i
 	@CC="$$(CC)" NM="$$(NM)" OBJCOPY="$$(OBJCOPY)" CHECK_LIBS="$$(CHECK_LIBS)" SRC_DIR=$(IMPL)/$(1) \
 	    bash tests/harness/seal-impl $$@ "$$($(1)_TEST_OBJS)" $$($(1)_IMPL_OBJS)
 
-$(BUILD)/$(1)/impl/%.o: $(IMPL)/$(1)/%.c
+# no dependency file from the code under test: its headers are listed instead
+$(BUILD)/$(1)/impl/%.o: $(IMPL)/$(1)/%.c $$($(1)_IMPL_HDRS) $$(wildcard $(HEADERS)/$(1)/*.h)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) -I$(HEADERS)/$(1) $$(CFLAGS) -c -o $$@ $$<
 
 $(BUILD)/$(1)/tests/%.o: tests/$(1)/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) -I$(HEADERS)/$(1) -Itests/harness $$(CHECK_CFLAGS) $$(CFLAGS) -c -o $$@ $$<
+	$$(CC) $$(CPPFLAGS) $$(DEPFLAGS) -I$(HEADERS)/$(1) -Itests/harness $$(CHECK_CFLAGS) $$(CFLAGS) -c -o $$@ $$<
 endef
 $(foreach e,$(EXERCISES),$(eval $(call exercise_rules,$(e))))
 
@@ -132,4 +168,8 @@ gradescope:
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
+# header dependencies of the course's objects from earlier builds here (the
+# grader's builds are fresh: it reads none)
+ifneq ($(origin IMPL_SOURCES),command line)
+-include $(wildcard $(BUILD)/harness/*.d $(BUILD)/*/tests/*.d)
+endif
