@@ -164,11 +164,12 @@ int report_json(const struct options *o, const char *path, struct exercise *ex, 
 void report_github(const struct options *o, struct exercise *ex, int n);
 void report_github_error(const char *message);
 
-/* integrity.c: protected files of the checkout repo changed since starter
- * (its root commit when empty), comma-separated into list; -1 with why when
- * it cannot tell. */
-int check_integrity(const char *repo, const char *starter, char *list, size_t size,
-                    char *why, size_t why_size);
+/* integrity.c: the number of protected files of the checkout repo that its
+ * HEAD commit changed since starter (its root commit when empty), named
+ * comma-separated in list; -1 with why when it cannot tell. Its git commands
+ * read a clone that they make in the folder work. */
+int check_integrity(const char *repo, const char *starter, const char *work, char *list,
+                    size_t size, char *why, size_t why_size);
 
 /* main.c: grades o->impl against the course in o->root; the score. */
 double grade_submission(struct options *o, double *max, double *bonus);

@@ -689,7 +689,7 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
     note_in_ledger(&o, sandbox_user());
     if (o.check_integrity) {
         int changed = check_integrity(o.student[0] ? o.student : o.root, o.starter,
-                                      o.tampered_files, sizeof(o.tampered_files),
+                                      work_root, o.tampered_files, sizeof(o.tampered_files),
                                       o.integrity_note, sizeof(o.integrity_note));
 
         o.tampered = changed > 0;
