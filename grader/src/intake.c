@@ -190,7 +190,12 @@ static int take_file(int from, const char *name, int to, const char *shown, char
     struct stat st;
 
     if (!plain_name(name)) {
-        refuse(note, size, shown, name, "is not a plain file name");
+        /* what a plain name is, said once */
+        refuse(note, size, shown, name,
+               strstr(note, " is not a plain file name")
+                   ? "is not a plain file name"
+                   : "is not a plain file name (letters, digits, _ - and . only, not "
+                     "starting with -)");
         errno = EPERM;
         return -1;
     }
@@ -301,9 +306,6 @@ int intake_exercise(const struct options *o, const char *name, const char *dest,
         strbuf_release(&shown);
         return 0;
     }
-    if (strstr(note, " is not a plain file name: "))
-        append(note, size, " (a plain name holds letters, digits, _ - and . only, and "
-                           "does not start with -)");
     errno = failed ? failed : EPERM;
 out_note:
     saved = errno;
