@@ -133,11 +133,16 @@ bench: setup
 # the banks of near-solutions, the course's own test tools and CI. (tests/run
 # stays: without solutions/ it grades the student's exercises.)
 # From git in a checkout: the files it tracks (committed or added), never a
-# stray file of the working tree.
+# stray file of the working tree. Regular files only: a link is named and
+# left out, never followed (it could name a solution), as is a FIFO or device.
 STUDENT_FILES = { git ls-files -z --cached 2>/dev/null || \
-    find . -type f ! -path './.git/*' ! -path './build/*' -printf '%P\0'; } | \
+    find . ! -type d ! -path './.git/*' ! -path './build/*' -printf '%P\0'; } | \
     grep -zvE '^(solutions|tests/bank|tests/hostile|tests/tools|\.ci|build)/|^(tests/integrations|\.github/workflows/ci\.yml)$$' | \
-    while IFS= read -r -d '' f; do [ -f "$$f" ] && printf '%s\0' "$$f"; done
+    while IFS= read -r -d '' f; do \
+      if [ -f "$$f" ] && [ ! -L "$$f" ]; then printf '%s\0' "$$f"; \
+      elif [ -L "$$f" ] || [ -e "$$f" ]; then \
+        printf 'make: %q is not a regular file (a link, FIFO or device): left out\n' "$$f" >&2; fi; \
+    done
 template gradescope: SHELL := /bin/bash
 # $(1): the destination folder, made (or emptied but for .git) first
 define copy_student_files
