@@ -15,6 +15,7 @@ BUILD ?= build/$(notdir $(abspath $(IMPL)))
 CC ?= cc
 NM ?= nm
 OBJCOPY ?= objcopy
+OBJDUMP ?= objdump
 CFLAGS ?= -std=c11 -Wall -Wextra -Werror -pedantic -g
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -MMD -MP
 # recursive on purpose: evaluated after `grader/setup` has installed check
@@ -58,7 +59,8 @@ $(BUILD)/$(1)/test: $$($(1)_TEST_OBJS) $(BUILD)/$(1)/impl.o
 # the code under test, sealed: see tests/harness/seal-impl
 $(BUILD)/$(1)/impl.o: $$($(1)_IMPL_OBJS) $$($(1)_TEST_OBJS) tests/harness/seal-impl
 	@[ -n "$$($(1)_IMPL_OBJS)" ] || { echo "$(IMPL)/$(1): no .c file to test" >&2; exit 1; }
-	@CC="$$(CC)" NM="$$(NM)" OBJCOPY="$$(OBJCOPY)" CHECK_LIBS="$$(CHECK_LIBS)" SRC_DIR=$(IMPL)/$(1) \
+	@CC="$$(CC)" NM="$$(NM)" OBJCOPY="$$(OBJCOPY)" OBJDUMP="$$(OBJDUMP)" CHECK_LIBS="$$(CHECK_LIBS)" \
+	    CONTRACT="$$(wildcard $(HEADERS)/$(1)/*.h)" SRC_DIR=$(IMPL)/$(1) \
 	    bash tests/harness/seal-impl $$@ "$$($(1)_TEST_OBJS)" $$($(1)_IMPL_OBJS)
 
 $(BUILD)/$(1)/impl/%.o: $(IMPL)/$(1)/%.c

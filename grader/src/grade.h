@@ -99,17 +99,32 @@ int build_exercise(const struct options *o, const char *work, struct exercise *e
 /* run.c */
 
 /* The descriptors a test run gets for its results (the harness reads their
- * numbers from GRADER_XML_FD, GRADER_EVENTS_FD and GRADER_KEY_FD). */
+ * numbers from GRADER_XML_FD, GRADER_EVENTS_FD, GRADER_KEY_FD and
+ * GRADER_VALGRIND_FD; Valgrind from --log-fd). */
 #define CHANNEL_XML_FD 200
 #define CHANNEL_EVENTS_FD 201
 #define CHANNEL_KEY_FD 202
+#define CHANNEL_VALGRIND_FD 203
+#define CHANNELS 4
 #define CHANNEL_KEY_LEN 16
+
+/* What a run may touch besides the system's programs and libraries
+ * (landlock.c): folders whose files it may read and run, and folders it may
+ * write in (and read, but never run from). NULL-terminated, NULL for none. */
+struct confinement {
+    const char *const *run;
+    const char *const *write;
+};
 
 struct run_limits {
     double wall;        /* seconds for the whole run */
     size_t output_cap;  /* bytes of output kept */
     bool channels;      /* a test run: give it the result channels above */
+    bool valgrind_log;  /* with channels: and a pipe for Valgrind's log */
     bool tests;         /* runs the test program: as tests_user() */
+    bool scratch_cwd;   /* its folder (cwd) is scratch: bounded, and with a
+                           namespace private to the run and gone after it */
+    struct confinement confine;
 };
 struct run_result {
     int status;         /* wait status of the program */
@@ -120,12 +135,17 @@ struct run_result {
     int stray;          /* processes still alive after it ended */
     bool out_of_memory; /* the watchdog stopped the whole run (memory, processes) */
     long memory_peak;   /* bytes: the most the run's processes held at once */
-    /* with channels: Check's XML log and the events, NUL-terminated, and the
-     * key that "end" events must be signed with (token.h) */
+    /* with channels: Check's XML log, the events (each line headed by the
+     * pid of the process that sent it, as the kernel says; -1 for the
+     * sandbox's own notes), Valgrind's log, all NUL-terminated, and the key
+     * that "end" events must be signed with (token.h) */
     char *xml;
     size_t xml_len;
     char *events;
     size_t events_len;
+    char *valgrind;
+    size_t valgrind_len;
+    bool valgrind_cut; /* longer than its cap: the rest was dropped */
     unsigned char key[CHANNEL_KEY_LEN];
 };
 /* 0 when the program ran (r then holds what run_result_free releases); -1
@@ -146,12 +166,44 @@ uid_t tests_user(void);
  * worker's tests', else the grader's) left in /tmp, /var/tmp and /dev/shm. */
 void sandbox_sweep(void);
 
+/* cgroup.c: a run's control groups, as root where the machine has them */
+struct run_cgroups {
+    char pids[PATH_LEN], cpu[PATH_LEN], memory[PATH_LEN]; /* "" for none */
+};
+/* Finds which controllers runs can have; once, before any run. */
+void cgroups_init(void);
+/* true when runs' memory is counted by a memory cgroup. */
+bool cgroups_count_memory(void);
+/* Makes a run's cgroups (those there are): 0, or -1 with nothing left made. */
+int cgroups_make(struct run_cgroups *c, int pids_max, long memory_limit);
+/* Moves this process into c's cgroups (in the run's first process). */
+void cgroups_join(const struct run_cgroups *c);
+/* Bytes the run holds now, as its memory cgroup counts them; -1 for none. */
+long cgroups_memory(const struct run_cgroups *c);
+/* true when the kernel killed a process of the run for its memory limit. */
+bool cgroups_oom_killed(const struct run_cgroups *c);
+/* Removes c's cgroups (waiting a little for the last processes to go). */
+void cgroups_remove(struct run_cgroups *c);
+
+/* landlock.c */
+/* The Landlock ABI this kernel offers (0: none, or GRADER_NO_LANDLOCK). */
+int landlock_abi(void);
+/* Confines this process and all it will start to c and the system: 0, or
+ * -1 when the kernel refused (0 without Landlock: nothing to do). */
+int landlock_confine(const struct confinement *c);
+
+/* seccomp.c */
+/* Makes socket() fail with EACCES for network families in this process and
+ * all it starts: 0, or -1 with errno (0 where the filter is not built). */
+int seccomp_no_network(void);
+
 /* results.c */
 int list_tests(const char *listing, struct exercise *e);
 int scan_tests(const char *dir, struct exercise *e);
-void read_results(const char *xml, const char *events, const unsigned char *key,
-                  const char *vgdir, const char *srcdir, double scale,
-                  struct exercise *e);
+/* Verdicts of e's tests from what a run of its test program gave (r: its
+ * XML log, events, Valgrind's log when valgrind, and the key). */
+void read_results(const struct run_result *r, bool valgrind, const char *srcdir,
+                  double scale, struct exercise *e);
 
 /* answers.c */
 void check_answers(const char *template_path, const char *answers_path,

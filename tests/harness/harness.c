@@ -9,10 +9,12 @@
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -50,6 +52,28 @@ static char self_path[PATH_MAX];
 static int xml_fd = -1;
 static int events_fd = -1;
 static unsigned char key[TOKEN_KEY_LEN];
+
+/*
+ * The code under test, which tests/harness/seal-impl puts in a section of
+ * its own, padded to whole pages. The runner (the process that starts each
+ * test and records what Check saw of it) keeps it non-executable: it never
+ * runs a byte of the submission, and if anything ever made it try, it would
+ * crash rather than run it. A test's own process, and a helper program a
+ * test starts, make it executable before the test calls it.
+ */
+extern char __start_impl_text[], __stop_impl_text[];
+
+static bool protect_impl_code(bool executable)
+{
+    size_t len = (size_t)(__stop_impl_text - __start_impl_text);
+    long page = sysconf(_SC_PAGESIZE);
+
+    if (page <= 0 || (uintptr_t)__start_impl_text % (uintptr_t)page != 0 ||
+        len % (size_t)page != 0)
+        return false;
+    return len == 0 ||
+           mprotect(__start_impl_text, len, PROT_READ | (executable ? PROT_EXEC : 0)) == 0;
+}
 
 /* State of the test running in this (forked) process. */
 static const struct harness_test *current;
@@ -286,11 +310,18 @@ static bool take_grader_channels(void)
     int key_fd = env_fd("GRADER_KEY_FD");
     size_t got = 0;
 
+    int valgrind_fd = env_fd("GRADER_VALGRIND_FD");
+
     xml_fd = env_fd("GRADER_XML_FD");
     events_fd = env_fd("GRADER_EVENTS_FD");
     unsetenv("GRADER_KEY_FD");
     unsetenv("GRADER_XML_FD");
     unsetenv("GRADER_EVENTS_FD");
+    unsetenv("GRADER_VALGRIND_FD");
+    /* Valgrind writes its log through a copy of its own (--log-fd): this
+     * one, the program's, is of no use to it */
+    if (valgrind_fd >= 0)
+        close(valgrind_fd);
     if (key_fd < 0)
         return true;
     while (got < sizeof(key)) {
@@ -386,6 +417,8 @@ void harness_begin(const struct harness_test *t)
                    : MAX_FDS;
     /* before anything of the code under test runs in this process */
     drop_xml_channel();
+    if (!protect_impl_code(true))
+        ck_abort_msg("harness: cannot map the code under test: %s", strerror(errno));
     prctl(PR_SET_DUMPABLE, 1); /* its own children may be looked at */
     remove_stale();
 
@@ -563,6 +596,10 @@ static int list_tests(const char *path)
 
 static int run_helper(int argc, char **argv)
 {
+    if (!protect_impl_code(true)) {
+        perror("harness: cannot map the code under test");
+        return 127;
+    }
     for (size_t i = 0; i < nhelpers; i++)
         if (strcmp(helpers[i].name, argv[0]) == 0)
             return helpers[i].fn(argc, argv);
@@ -588,8 +625,13 @@ int main(int argc, char **argv)
     SRunner *runner;
     int failed;
 
-    /* descriptors 0-2 closed before main (by a constructor, or by whoever
-     * started us) would otherwise become Check's log files */
+    if (!protect_impl_code(false)) {
+        fprintf(stderr, "%s: cannot keep the code under test from running here: %s\n",
+                argv[0], strerror(errno));
+        return 2;
+    }
+    /* descriptors 0-2 closed before main (by whoever started us) would
+     * otherwise become Check's log files */
     for (int fd = 0; fd <= 2; fd++)
         if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
             return 2;
