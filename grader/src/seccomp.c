@@ -1,4 +1,4 @@
-/* seccomp.c - the sandbox's system call layer: no network sockets for the code under test */
+/* seccomp.c - the sandbox's system call layer: no network, and no looking into other processes */
 #define _GNU_SOURCE
 #include "grade.h"
 
@@ -15,10 +15,12 @@
 
 /*
  * A seccomp filter (Linux 3.5 and later, no privilege needed once the
- * process has given up gaining any: PR_SET_NO_NEW_PRIVS) makes socket()
- * fail with EACCES for the Internet's families and raw packets,
- * for the run and everything it starts. Unix sockets, pipes and everything
- * else stay as they are. It is a second layer under the network namespace
+ * process has given up gaining any: PR_SET_NO_NEW_PRIVS) makes, for the run
+ * and everything it starts, socket() fail with EACCES for the Internet's
+ * families and raw packets, and ptrace() and process_vm_readv/writev() fail
+ * with EACCES: a process of the run can neither reach the network nor read
+ * or change another's memory (a test's, from a program it started). Unix
+ * sockets, pipes and everything else stay as they are. It is a second layer under the network namespace
  * (as root, or through a user namespace) and Landlock's TCP rules, and the
  * only one where neither exists; it also covers UDP, which Landlock does
  * not. The exercises need no network.
@@ -48,7 +50,13 @@ int seccomp_no_network(void)
         BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
         BPF_STMT(BPF_RET | BPF_K, DENY),
 #endif
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 1, 0),
+        /* no process of the run looks into another: not even one of the run
+         * (Valgrind's own debugger link is off: --vgdb=no) */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ptrace, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_readv, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_writev, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 2, 1),
+        BPF_STMT(BPF_RET | BPF_K, DENY),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 3, 0),

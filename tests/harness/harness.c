@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,18 +62,20 @@ static unsigned char key[TOKEN_KEY_LEN];
  * crash rather than run it. A test's own process, and a helper program a
  * test starts, make it executable before the test calls it.
  */
-extern char __start_impl_text[], __stop_impl_text[];
+extern char harness_impl_start[], harness_impl_end[];
 
 static bool protect_impl_code(bool executable)
 {
-    size_t len = (size_t)(__stop_impl_text - __start_impl_text);
+    size_t len = (size_t)(harness_impl_end - harness_impl_start);
     long page = sysconf(_SC_PAGESIZE);
 
-    if (page <= 0 || (uintptr_t)__start_impl_text % (uintptr_t)page != 0 ||
-        len % (size_t)page != 0)
+    if (page <= 0 || (uintptr_t)harness_impl_start % (uintptr_t)page != 0 ||
+        len % (size_t)page != 0) {
+        errno = EFAULT; /* the code is not on pages of its own */
         return false;
+    }
     return len == 0 ||
-           mprotect(__start_impl_text, len, PROT_READ | (executable ? PROT_EXEC : 0)) == 0;
+           mprotect(harness_impl_start, len, PROT_READ | (executable ? PROT_EXEC : 0)) == 0;
 }
 
 /* State of the test running in this (forked) process. */
@@ -368,6 +371,66 @@ static void on_exit_hook(void)
             /* the test sees the count; nothing else to do here */
         }
     }
+}
+
+/*
+ * The code under test's calls that could make memory executable come here
+ * instead (seal-impl renames them in its object): it runs only the code it
+ * was compiled to, never code it wrote itself at run time (which could be
+ * a Valgrind client request that the build would have refused). Every
+ * other use of these calls works as the C library's.
+ */
+static bool refuse_exec(int prot)
+{
+    if (!(prot & PROT_EXEC))
+        return false;
+    errno = EACCES;
+    return true;
+}
+
+void *harness_guard_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    return refuse_exec(prot) ? MAP_FAILED : mmap(addr, len, prot, flags, fd, off);
+}
+
+void *harness_guard_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    return harness_guard_mmap(addr, len, prot, flags, fd, off);
+}
+
+void *harness_guard___mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    return harness_guard_mmap(addr, len, prot, flags, fd, off);
+}
+
+int harness_guard_mprotect(void *addr, size_t len, int prot)
+{
+    return refuse_exec(prot) ? -1 : mprotect(addr, len, prot);
+}
+
+int harness_guard___mprotect(void *addr, size_t len, int prot)
+{
+    return harness_guard_mprotect(addr, len, prot);
+}
+
+int harness_guard_pkey_mprotect(void *addr, size_t len, int prot, int pkey)
+{
+    return refuse_exec(prot) ? -1 : pkey_mprotect(addr, len, prot, pkey);
+}
+
+long harness_guard_syscall(long number, ...)
+{
+    long a[6];
+    va_list ap;
+
+    va_start(ap, number);
+    for (int i = 0; i < 6; i++)
+        a[i] = va_arg(ap, long);
+    va_end(ap);
+    if ((number == SYS_mmap || number == SYS_mprotect || number == SYS_pkey_mprotect) &&
+        refuse_exec((int)a[2]))
+        return -1;
+    return syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
