@@ -155,6 +155,10 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
 void run_result_free(struct run_result *r);
 bool sandbox_is_namespace(void);
 void sandbox_init(void);
+/* The layers that runs get here, in a few words (after sandbox_init); in
+ * *contains_signals whether they keep the code under test from signalling
+ * processes outside its run (the grader's, the user's own). */
+const char *sandbox_layers(bool *contains_signals);
 /* The users that runs have as root: sandbox_user() for builds, one of this
  * grader's alone; tests_user() for the test programs, one of this process's
  * alone (a worker's: each exercise's tests then have their own process

@@ -685,6 +685,18 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
     if (o.valgrind && !find_program("valgrind", path, sizeof(path)))
         fatal("valgrind is missing: run grader/setup grade");
     sandbox_init();
+    {
+        bool contained;
+        const char *layers = sandbox_layers(&contained);
+
+        if (getenv("GRADER_DEBUG_RUNS"))
+            fprintf(stderr, "grade: sandbox: %s\n", layers);
+        if (!contained)
+            fprintf(stderr, "grade: warning: nothing on this machine keeps the code under "
+                            "test from signalling your own processes (no user namespaces, "
+                            "Landlock older than 6): a submission could kill your shell; "
+                            "grade with sudo, or in the course's Codespace\n");
+    }
     sandbox_user(); /* fixed here, before any worker is forked */
     snprintf(o.ipc_base, sizeof(o.ipc_base), "g%ldx", (long)getpid() % 10000000);
     note_in_ledger(&o, sandbox_user());

@@ -235,14 +235,18 @@ int report_json(const struct options *o, const char *path, struct exercise *ex, 
     if (o->tampered)
         append(out, sizeof(out), "\nTAMPERED: protected files differ from the starter: %s",
                o->tampered_files);
+    bool contained;
+
     fputs("  \"output\": ", f);
     json_write(f, SIZE_MAX, out);
     fputs(",\n  \"output_format\": \"text\",\n  \"visibility\": \"visible\",\n", f);
     fprintf(f, "  \"extra_data\": {\"max\": %g, \"bonus\": %g, \"bonus_max\": %g, "
                "\"tampered\": %s, "
-               "\"valgrind\": %s, \"sandbox_uid\": %ld, \"ipc_prefix\": \"%s\"},\n",
+               "\"valgrind\": %s, \"sandbox_uid\": %ld, \"ipc_prefix\": \"%s\", "
+               "\"sandbox\": \"%s\"},\n",
             max, bonus, bonus_max, o->tampered ? "true" : "false",
-            o->valgrind ? "true" : "false", (long)sandbox_user(), o->ipc_base);
+            o->valgrind ? "true" : "false", (long)sandbox_user(), o->ipc_base,
+            sandbox_layers(&contained));
     fputs("  \"tests\": [", f);
     for (int i = 0; i < n; i++) {
         const struct exercise *e = &ex[i];

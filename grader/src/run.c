@@ -1598,6 +1598,20 @@ static void raise_file_limit(void)
               (long)rl.rlim_cur, SANDBOX_FILES_MIN, SANDBOX_FILES);
 }
 
+const char *sandbox_layers(bool *contains_signals)
+{
+    static char text[128];
+    int abi = landlock_abi();
+
+    snprintf(text, sizeof(text), "%s%s, Landlock %d%s",
+             use_userns ? "user namespaces" : use_namespace ? "namespaces" : "no namespaces",
+             cgroups_count_memory() ? ", cgroups" : "", abi,
+             getenv("GRADER_NO_SECCOMP") ? "" : ", seccomp");
+    /* kill(-1) stays in the run: a PID namespace, or Landlock's scopes */
+    *contains_signals = use_namespace || abi >= 6;
+    return text;
+}
+
 /* In a child of the grader: true when a run could get its namespaces here,
  * /proc and a tmpfs mounted in them. */
 static bool namespaces_work(void)
