@@ -1,9 +1,9 @@
 /* hides_from_valgrind.c - a correct 02-ipc-names that leaks, and tries to erase what Valgrind says of it: removes and truncates every Valgrind log it can find, and writes "no errors" summaries into every descriptor it holds
  * exercise: 02-ipc-names
- * Valgrind's log reaches the grader through a pipe of the grader's, which
- * the code under test can add lines to but not take any away from: an
- * error counted stays counted (in the grader before this, the logs were
- * files the run could remove). The leak costs each test that makes a name.
+ * A process with errors ends with Valgrind's status 97, which fails its
+ * test whatever a log says; the log, which says what the error is, reaches
+ * the grader through a pipe of the grader's, which the code under test can
+ * add lines to but not take any away from: an error counted stays counted. The leak costs each test that makes a name.
  * expect: make_begins_with_tag_and_is_valid=VALGRIND valid_accepts_good_names=PASS
  * expect-score: 1.5
  * grade-with: valgrind
