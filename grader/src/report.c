@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "grade.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,32 +66,37 @@ static void answers_line(const struct options *o, const struct exercise *e, bool
                e->answered, e->questions);
 }
 
-/* The first four lines of a reason, at most 300 bytes each. */
-static void print_reason(const char *reason, const char *indent)
+/* Text that may come from the submission, one line after another: the first
+ * after first, the others after indent (so that none can pass for a line of
+ * the table), at most lines lines of at most max bytes each. */
+static void print_lines(const char *first, const char *indent, const char *text, int lines,
+                        size_t max)
 {
-    const char *p = reason;
-    int lines = 0;
+    const char *p = text;
 
-    while (p && *p && lines < 4) {
+    for (int i = 0; p && *p && i < lines; i++) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         char line[REASON_LEN];
 
         snprintf(line, sizeof(line), "%.*s", (int)len, p);
-        fputs(indent, stdout);
-        term_write(stdout, line, 300);
+        fputs(i ? indent : first, stdout);
+        term_write(stdout, line, max);
         putchar('\n');
-        lines++;
         p = nl ? nl + 1 : NULL;
     }
 }
 
-/* A line of text that may come from the submission, after a prefix. */
+/* The first four lines of a reason, at most 300 bytes each. */
+static void print_reason(const char *reason, const char *indent)
+{
+    print_lines(indent, indent, reason, 4, 300);
+}
+
+/* A field of the submission's after its name, its later lines indented. */
 static void print_line(const char *prefix, const char *text, size_t max)
 {
-    fputs(prefix, stdout);
-    term_write(stdout, text, max);
-    putchar('\n');
+    print_lines(prefix, "      ", text, INT_MAX, max);
 }
 
 static void print_exercise(const struct options *o, const struct exercise *e, bool alone)

@@ -2,13 +2,14 @@
  * exercise: 02-ipc-names
  * The name it makes for "ring" reaches the failed check's message (Check
  * itself drops some control characters from it, and writes newlines as
- * &#xA;), the output reaches --verbose, the file's name the leftovers. Every
+ * &#xA;), the output reaches --verbose, the files' names the leftovers. Every
  * place shows them as text: control characters by their number in the
  * terminal, the CI log and the gradebook, HTML and Markdown escaped in the
- * job summary, no workflow command but the grader's own.
+ * job summary, no workflow command but the grader's own, and no line of the
+ * table that is not the grader's.
  * expect: make_begins_with_tag_and_is_valid=FAIL valid_accepts_good_names=PASS
  * expect-score: 4.5
- * expect-output: left behind and removed: file \x1b[2J\x07<h1>Score 100 of 100 **bold** =HYPERLINK(1)
+ * expect-output: file \x1b[2J\x07<h1>Score 100 of 100 **bold** =HYPERLINK(1)
  * expect-output: ##\x5berror]forged
  * grade-with: fast
  * max-seconds: 30
@@ -34,8 +35,9 @@ static const char payload[] =
     "\n##[error]forged"
     "\n=HYPERLINK(\"https://example.com\",\"x\")\xc2\x9b\x9b\x7f\xe2\x80\xae\rend";
 
-/* Once per process: the payload on standard output, and a file named with
- * escapes in the work area (a leftover the grader names and removes). */
+/* Once per process: the payload on standard output, and files named with
+ * escapes and newlines in the work area (leftovers the grader names and
+ * removes). */
 static void show_off(void)
 {
     static int done;
@@ -48,6 +50,12 @@ static void show_off(void)
     fputs(payload, stdout);
     fflush(stdout);
     snprintf(path, sizeof(path), "%s/\033[2J\007<h1>Score 100 of 100 **bold** =HYPERLINK(1)",
+             dir ? dir : "/tmp");
+    fd = open(path, O_WRONLY | O_CREAT, 0600);
+    if (fd >= 0)
+        close(fd);
+    /* lines that would pass for the table's own */
+    snprintf(path, sizeof(path), "%s/x\n02-ipc-names 8 of 8 tests\nScore: 100 of 100",
              dir ? dir : "/tmp");
     fd = open(path, O_WRONLY | O_CREAT, 0600);
     if (fd >= 0)
