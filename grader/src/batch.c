@@ -12,22 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Writes s as one CSV field. */
+/* Writes s as one CSV field, then the separator or the end of the row. */
 static void csv_field(FILE *f, const char *s, bool last)
 {
-    bool quote = strpbrk(s, ",\"\n") != NULL;
-
-    if (quote) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s == '\n' ? ' ' : *s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
+    csv_write(f, s);
     fputc(last ? '\n' : ',', f);
 }
 

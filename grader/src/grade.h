@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define NAME_LEN 96
@@ -248,9 +249,28 @@ void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn))
 /* Called by fatal with its message before the exit (--github: say it there). */
 extern void (*fatal_hook)(const char *message);
 const char *verdict_word(enum verdict v);
-/* Writes s to f as a JSON string of at most max bytes of s (whole characters,
- * "..." when cut); a byte that is not UTF-8 becomes U+FFFD, so that the
- * output always parses, whatever a test printed. */
-void json_write(FILE *f, size_t max, const char *s);
+
+/* escape.c: text that may come from a submission (what it printed, a failed
+ * check's message, a file name, a compiler's or Valgrind's report), written
+ * for the place that shows it. Each shows control characters, formatting
+ * characters and bytes that are not UTF-8 by their number (\x1b, \u202e)
+ * and breaks GitHub workflow commands ("::" opening a line, "##["), so the
+ * text neither acts on a terminal or a CI log nor hides part of itself. At
+ * most max bytes of text are shown, whole characters, "..." when cut. */
+/* For a terminal (or a CI log): as it is but for the above. */
+void term_write(FILE *f, const char *text, size_t max);
+/* For Markdown and HTML (the GitHub job summary), inline, as in a table cell:
+ * HTML's specials as entities, Markdown's escaped, a newline as <br>. */
+void md_write(FILE *f, const char *text, size_t max);
+/* A fenced Markdown code block holding text, fences included. */
+void md_code_write(FILE *f, const char *text);
+/* The message (or a property value) of a GitHub workflow command: escaped
+ * as the runner unescapes it, so the command ends where the grader ends it. */
+void command_write(FILE *f, const char *text, bool property);
+/* One CSV field: quoted when it must be; one that a spreadsheet would run as
+ * a formula (opening with =, +, -, @ or a tab) starts with a quote mark. */
+void csv_write(FILE *f, const char *text);
+/* A JSON string (its quotes included) that always parses. */
+void json_write(FILE *f, size_t max, const char *text);
 
 #endif

@@ -519,7 +519,7 @@ static void show_output(const struct exercise *e)
     if (text && *text) {
         printf("    ---- %s of %s ----\n", e->state == EX_NO_BUILD ? "build log" : "output",
                e->name);
-        fputs(text, stdout);
+        term_write(stdout, text, SIZE_MAX);
         if (text[strlen(text) - 1] != '\n')
             putchar('\n');
         printf("    ---- end of %s ----\n", e->name);

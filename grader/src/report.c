@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "grade.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,19 +66,37 @@ static void answers_line(const struct options *o, const struct exercise *e, bool
                e->answered, e->questions);
 }
 
-static void print_reason(const char *reason, const char *indent)
+/* Text that may come from the submission, one line after another: the first
+ * after first, the others after indent (so that none can pass for a line of
+ * the table), at most lines lines of at most max bytes each. */
+static void print_lines(const char *first, const char *indent, const char *text, int lines,
+                        size_t max)
 {
-    const char *p = reason;
-    int lines = 0;
+    const char *p = text;
 
-    while (p && *p && lines < 4) {
+    for (int i = 0; p && *p && i < lines; i++) {
         const char *nl = strchr(p, '\n');
-        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char line[REASON_LEN];
 
-        printf("%s%.*s%s\n", indent, len > 300 ? 300 : len, p, len > 300 ? "..." : "");
-        lines++;
+        snprintf(line, sizeof(line), "%.*s", (int)len, p);
+        fputs(i ? indent : first, stdout);
+        term_write(stdout, line, max);
+        putchar('\n');
         p = nl ? nl + 1 : NULL;
     }
+}
+
+/* The first four lines of a reason, at most 300 bytes each. */
+static void print_reason(const char *reason, const char *indent)
+{
+    print_lines(indent, indent, reason, 4, 300);
+}
+
+/* A field of the submission's after its name, its later lines indented. */
+static void print_line(const char *prefix, const char *text, size_t max)
+{
+    print_lines(prefix, "      ", text, INT_MAX, max);
 }
 
 static void print_exercise(const struct options *o, const struct exercise *e, bool alone)
@@ -105,15 +124,15 @@ static void print_exercise(const struct options *o, const struct exercise *e, bo
         break;
     case EX_MISSING:
     case EX_BROKEN:
-        printf("    %s\n", e->note);
+        print_line("    ", e->note, SIZE_MAX);
         break;
     default:
         if (e->note[0])
-            printf("    note: %s\n", e->note);
+            print_line("    note: ", e->note, SIZE_MAX);
         break;
     }
     if (e->leftovers[0])
-        printf("    left behind and removed: %.400s\n", e->leftovers);
+        print_line("    left behind and removed: ", e->leftovers, 400);
     answers_line(o, e, false);
     if (e->state != EX_GRADED)
         return;
@@ -137,12 +156,14 @@ static void print_exercise(const struct options *o, const struct exercise *e, bo
                t->bonus ? ", bonus" : "");
         print_reason(t->reason, "             ");
         /* for a crash or an exit Check names the last check that passed */
-        if (t->where[0] && t->verdict != V_TIMEOUT)
-            printf("             %s %s:%d\n",
-                   t->verdict == V_FAIL || t->verdict == V_LEFTOVER ? "at" : "after",
-                   t->where, t->where_line);
+        if (t->where[0] && t->verdict != V_TIMEOUT) {
+            printf("             %s ",
+                   t->verdict == V_FAIL || t->verdict == V_LEFTOVER ? "at" : "after");
+            term_write(stdout, t->where, SIZE_MAX);
+            printf(":%d\n", t->where_line);
+        }
         rerun(o, e, t, cmd, sizeof(cmd));
-        printf("             rerun: %s\n", cmd);
+        print_line("             rerun: ", cmd, SIZE_MAX);
     }
     if (failed > shown)
         printf("    ... and %d more failed tests: make grade EX=%s\n", failed - shown,
@@ -154,15 +175,18 @@ void report_table(const struct options *o, struct exercise *ex, int n, double wa
     double total = 0, max = 0, bonus = 0;
 
     if (!ex) {
-        printf("%sGrading %s/%s %s (%d job%s)%s\n", paint(o, BOLD), o->impl,
-               o->only[0] && !strchr(o->only, ',') ? "" : "",
+        printf("%sGrading ", paint(o, BOLD));
+        term_write(stdout, o->impl, SIZE_MAX); /* in --batch, a student's folder */
+        printf("/ %s (%d job%s)%s\n",
                o->valgrind ? "under Valgrind" : "without Valgrind (FAST: leaks not checked)",
                o->jobs, o->jobs == 1 ? "" : "s", paint(o, PLAIN));
-        if (o->tampered)
-            printf("%sTAMPERED%s: protected files differ from the starter: %s\n",
-                   paint(o, RED), paint(o, PLAIN), o->tampered_files);
-        else if (o->integrity_note[0])
-            printf("integrity: %s\n", o->integrity_note);
+        if (o->tampered) {
+            printf("%sTAMPERED%s: ", paint(o, RED), paint(o, PLAIN));
+            print_line("protected files differ from the starter: ", o->tampered_files,
+                       SIZE_MAX);
+        } else if (o->integrity_note[0]) {
+            print_line("integrity: ", o->integrity_note, SIZE_MAX);
+        }
         fflush(stdout);
         return;
     }
