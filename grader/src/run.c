@@ -959,6 +959,7 @@ static bool watch_run(pid_t jail, const struct run_cgroups *cg, long *peak)
     static long memfd_total;
     static unsigned ticks;
     static pid_t last_jail;
+    static double grace_until; /* after a test's group was killed */
     long total, worst = 0, counted;
     pid_t worst_group = 0;
     int n, count = scan_run(jail, &total);
@@ -968,6 +969,7 @@ static bool watch_run(pid_t jail, const struct run_cgroups *cg, long *peak)
         last_jail = jail;
         ticks = 0;
         memfd_total = 0;
+        grace_until = 0;
     }
     /* the kernel's count, where there is one: it sees shared memory that no
      * process maps any longer (files in tmpfs, memfd) */
@@ -1000,6 +1002,10 @@ static bool watch_run(pid_t jail, const struct run_cgroups *cg, long *peak)
             worst_group = procs[i].pgrp;
         }
     }
+    /* the kernel's count falls some time after a group was killed: the run
+     * as a whole is stopped only when its processes' own still say so */
+    if ((!worst_group || worst_group == jail) && counted >= 0 && now_seconds() < grace_until)
+        return false;
     if (!worst_group || worst_group == jail) {
         note_event("memory - 0 %ld\n", memory_max >> 20);
         kill(-jail, SIGKILL);
@@ -1007,6 +1013,7 @@ static bool watch_run(pid_t jail, const struct run_cgroups *cg, long *peak)
     }
     note_event("memory - %ld %ld\n", inner_pid(worst_group), memory_max >> 20);
     kill(-worst_group, SIGKILL);
+    grace_until = now_seconds() + 1.0;
     return false;
 }
 
