@@ -1,7 +1,9 @@
 # Makefile - build, test and grade the week's IPC exercises
 #
 #   make                 build every exercise's test binary against IMPL
-#   make grade           grade exercises/ under Valgrind (EX=, TEST=, IMPL=, FAST=1)
+#   make grade           grade exercises/ under Valgrind (EX=, TEST=, IMPL=, FAST=1;
+#                        LIST=1 prints the tests and their points instead)
+#   make debug EX= TEST= one test in this process under gdb (never a score)
 #   make test            the project's own tests (alias: make check)
 #   make bench           the ring buffer against a pipe (optimised, no Valgrind)
 #   make template DEST=  the repository students receive
@@ -37,7 +39,7 @@ TEST_LDFLAGS_06-fifo := -Wl,--wrap=read
 # one exercise that does not compile must not stop the others
 MAKEFLAGS += --keep-going --no-print-directory
 
-.PHONY: all setup grade test check bench template gradescope clean
+.PHONY: all setup grade list-tests debug test check bench template gradescope clean
 all: setup $(TEST_BINS)
 
 setup:
@@ -80,9 +82,43 @@ build/grader/grade: $(GRADER_SRCS) grader/src/grade.h tests/harness/token.h
 	$(CC) $(CFLAGS) -Itests/harness -Wno-format-truncation -O1 -o $@ $(GRADER_SRCS)
 
 # make grade EX=03-pipe-fork TEST=name IMPL=solutions FAST=1
+# make grade LIST=1 [EX=03-pipe-fork]: the table of tests, nothing graded
 grade:
+ifneq ($(LIST),)
+	@$(MAKE) list-tests
+else
 	@grader/grade --impl $(IMPL) $(if $(EX),--only $(EX)) $(if $(TEST),--test $(TEST)) \
 	    $(if $(FAST),--no-valgrind) $(GRADE_FLAGS)
+endif
+
+# Each test's points and time limit, from the table the test program prints
+# with --list (the one the grader reads); it needs the exercise to compile.
+list-tests: setup
+	@for ex in $(or $(EX),$(EXERCISES)); do \
+	    if [ ! -d "tests/$$ex" ]; then echo "$$ex: no such exercise" >&2; exit 2; fi; \
+	    if ! ls tests/$$ex/*.c >/dev/null 2>&1; then \
+	        echo "$$ex: written answers only, for TA review"; continue; fi; \
+	    if ! $(MAKE) -s "$(BUILD)/$$ex/test" >/dev/null 2>&1; then \
+	        echo "$$ex: does not compile (make grade EX=$$ex shows why)"; continue; fi; \
+	    "$(BUILD)/$$ex/test" --list | awk -F '\t' -v ex="$$ex" ' \
+	        { row[NR] = sprintf("  %6g %5gs  %s%s", $$2, $$4, $$1, $$3 == "bonus" ? " (bonus)" : ""); \
+	          if ($$3 == "bonus") bonus += $$2; else points += $$2 } \
+	        END { printf "%s: %g points%s, %d tests (points, time limit, name)\n", ex, points, \
+	                  bonus ? sprintf(" + %g bonus", bonus) : "", NR; \
+	              for (i = 1; i <= NR; i++) print row[i] }'; \
+	done
+	@echo "Time limits are native; under Valgrind each is multiplied by 5."
+
+# make debug EX=03-pipe-fork TEST=name: that one test of IMPL in this process
+# (Check's no-fork mode) under gdb. No time limit and no score: grading
+# always runs the tests in fork mode.
+debug: setup
+	@[ -n "$(EX)" ] && [ -n "$(TEST)" ] || \
+	    { echo "usage: make debug EX=NN-topic TEST=name (make grade EX=NN-topic LIST=1 lists the names)" >&2; exit 2; }
+	@[ -d "tests/$(EX)" ] || { echo "make debug: no exercise $(EX)" >&2; exit 2; }
+	@command -v gdb >/dev/null || { echo "make debug: gdb is missing: sudo apt-get install gdb" >&2; exit 2; }
+	@$(MAKE) -s $(BUILD)/$(EX)/test
+	CK_FORK=no gdb -q --args $(BUILD)/$(EX)/test $(TEST)
 
 test check:
 	@tests/run
