@@ -191,9 +191,9 @@ static const char *const scratch[] = {"/tmp", "/var/tmp", "/dev/shm", NULL};
 
 /*
  * Confines the program to what it needs (landlock.c): the system, the
- * folders lim names, and the scratch places it may write in. With a
- * namespace they are all the run's own; without one, only /dev/shm (which
- * POSIX shared memory and semaphores need) is shared with the machine.
+ * folders lim names (for a test run, its own folder) and /dev/shm, which
+ * POSIX shared memory and semaphores need: with a namespace the run's own,
+ * without one shared with the machine.
  */
 static void confine(const struct run_limits *lim, const char *cwd)
 {
@@ -204,9 +204,10 @@ static void confine(const struct run_limits *lim, const char *cwd)
         write[n++] = lim->confine.write[i];
     if (lim->scratch_cwd)
         write[n++] = cwd;
-    for (int i = 0; scratch[i]; i++)
-        if (use_namespace || use_userns || strcmp(scratch[i], "/dev/shm") == 0)
-            write[n++] = scratch[i];
+    /* /tmp and /var/tmp are not among them: with a namespace the grader's
+     * work area is bound back there, and the run must not write in the
+     * other exercises' part of it */
+    write[n++] = "/dev/shm";
     write[n] = NULL;
     if (landlock_confine(&(struct confinement){lim->confine.run, write}) < 0) {
         perror("grade: cannot confine the run (Landlock)");
