@@ -63,6 +63,13 @@ static void write_row(const char *path, const char *student, const struct option
                    e->name);
         else if (e->state == EX_MISSING || e->state == EX_BROKEN)
             append(notes, sizeof(notes), "%s%s: %s", notes[0] ? "; " : "", e->name, e->note);
+        if (review_flagged(&e->review)) {
+            char text[REVIEW_TEXT_LEN];
+
+            review_text(&e->review, text, sizeof(text));
+            append(notes, sizeof(notes), "%s%s for review: %s", notes[0] ? "; " : "",
+                   e->name, text);
+        }
     }
     if (o->integrity_note[0])
         append(notes, sizeof(notes), "%s%s", notes[0] ? "; " : "", o->integrity_note);
