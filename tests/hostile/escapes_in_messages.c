@@ -10,6 +10,7 @@
  * line).
  * expect: make_begins_with_tag_and_is_valid=FAIL valid_accepts_good_names=PASS
  * expect-score: 4.5
+ * expect-review: close getenv open
  * expect-output: file \x1b[2J\x07<h1>Score 100 of 100 **bold** =HYPERLINK(1)
  * expect-output: ##\x5berror]forged
  * grade-with: fast
