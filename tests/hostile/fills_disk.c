@@ -8,10 +8,10 @@
  * expect: made_names_are_unique_across_processes=CRASH valid_accepts_good_names=PASS
  * expect: make_reports_erange_and_writes_nothing_past_size=PASS
  * expect-score: 4.5
- * expect-review: close open write
  * expect-output: MiB of files and was stopped
  * grade-with: fast
  * max-seconds: 60
+ * expect-review: close open write
  */
 #include "ipcname.h"
 
