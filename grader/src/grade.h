@@ -228,13 +228,6 @@ void read_results(const struct run_result *r, bool valgrind, const char *srcdir,
 void check_answers(const char *template_path, const char *answers_path,
                    struct exercise *e);
 
-/* report.c */
-void report_table(const struct options *o, struct exercise *ex, int n, double wall);
-int report_json(const struct options *o, const char *path, struct exercise *ex, int n,
-                double wall);
-void report_github(const struct options *o, struct exercise *ex, int n);
-void report_github_error(const char *message);
-
 /* review.c */
 /* Reviews the sealed object that the build of e left in build_dir (impl.o,
  * and impl.o.calls: what it calls) against the allowed lists of the course
@@ -246,6 +239,13 @@ bool review_flagged(const struct review *r);
 /* r as "calls ptrace, syscall; mentions /proc/self/mem" ("" for nothing),
  * into buf of REVIEW_TEXT_LEN bytes. */
 void review_text(const struct review *r, char *buf, size_t size);
+
+/* report.c */
+void report_table(const struct options *o, struct exercise *ex, int n, double wall);
+int report_json(const struct options *o, const char *path, struct exercise *ex, int n,
+                double wall);
+void report_github(const struct options *o, struct exercise *ex, int n);
+void report_github_error(const char *message);
 
 /* integrity.c: protected files of the checkout repo changed since starter
  * (its root commit when empty), comma-separated into list; -1 with why when
