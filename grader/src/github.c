@@ -192,6 +192,34 @@ static void summary_failures(FILE *f, const struct exercise *e)
     }
 }
 
+/* A list of what each exercise's code calls or names for no reason of its
+ * exercise's, when there is any. */
+static void summary_review(FILE *f, const struct exercise *ex, int n)
+{
+    bool header = false;
+    char text[REVIEW_TEXT_LEN];
+
+    for (int i = 0; i < n; i++) {
+        if (!review_flagged(&ex[i].review))
+            continue;
+        if (!header) {
+            fputs("### For review\n\nWhat an exercise's code calls or names that the "
+                  "exercise has no reason for. Not part of the score: a TA reads the "
+                  "code.\n\n",
+                  f);
+            header = true;
+        }
+        review_text(&ex[i].review, text, sizeof(text));
+        fputs("- ", f);
+        md_write(f, ex[i].name, SIZE_MAX);
+        fputs(": ", f);
+        md_write(f, text, 1000);
+        fputc('\n', f);
+    }
+    if (header)
+        fputc('\n', f);
+}
+
 static void summary(const struct options *o, const struct exercise *ex, int n,
                     const char *path)
 {
@@ -238,6 +266,7 @@ static void summary(const struct options *o, const struct exercise *ex, int n,
         fprintf(f, " | %.1fs |\n", e->seconds);
     }
     fprintf(f, "\n");
+    summary_review(f, ex, n);
     for (int i = 0; i < n; i++)
         if (ex[i].state != EX_WRITTEN)
             summary_failures(f, &ex[i]);

@@ -45,6 +45,19 @@ struct test {
     char reason[REASON_LEN]; /* one to five lines, '\n' separated */
 };
 
+/* What the code of an exercise names that the exercise has no reason for
+ * (review.c): shown "for review", never part of a score. */
+#define REVIEW_MAX 24
+#define REVIEW_TEXT_LEN (2 * REVIEW_MAX * (NAME_LEN + 2) + 64) /* review_text's */
+struct review {
+    bool done;     /* the sealed object was read (it was built) */
+    int ncalls;    /* calls outside the allowed lists, as the object names them */
+    int nmentions; /* strings that reach into processes or the harness */
+    int more;      /* found beyond the REVIEW_MAX of each kept here */
+    char calls[REVIEW_MAX][NAME_LEN];
+    char mentions[REVIEW_MAX][NAME_LEN];
+};
+
 enum ex_state {
     EX_GRADED,
     EX_WRITTEN,      /* no code: answers only */
@@ -65,6 +78,7 @@ struct exercise {
     int questions, answered;
     char note[REASON_LEN];      /* build errors, or why it could not run */
     char leftovers[REASON_LEN]; /* what the sandbox found and removed */
+    struct review review;
 };
 
 struct options {
@@ -213,6 +227,18 @@ void read_results(const struct run_result *r, bool valgrind, const char *srcdir,
 /* answers.c */
 void check_answers(const char *template_path, const char *answers_path,
                    struct exercise *e);
+
+/* review.c */
+/* Reviews the sealed object that the build of e left in build_dir (impl.o,
+ * and impl.o.calls: what it calls) against the allowed lists of the course
+ * at root (tests/harness/allowed-calls and tests/<e>/allowed-calls), into
+ * e->review; left not done when they cannot be read. Runs nothing. */
+void review_exercise(const char *root, const char *build_dir, struct exercise *e);
+/* true when r holds something for review. */
+bool review_flagged(const struct review *r);
+/* r as "calls ptrace, syscall; mentions /proc/self/mem" ("" for nothing),
+ * into buf of REVIEW_TEXT_LEN bytes. */
+void review_text(const struct review *r, char *buf, size_t size);
 
 /* report.c */
 void report_table(const struct options *o, struct exercise *ex, int n, double wall);

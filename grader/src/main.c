@@ -384,6 +384,8 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
 
     if (build_exercise(o, work_root, e) < 0)
         goto out;
+    /* what the code names, read before anything of it runs */
+    review_exercise(o->root, bin_dir, e);
 
     /* the table of tests, from the test binary itself (the code under test
      * cannot run there: see protect_impl_code in tests/harness/harness.c) */

@@ -7,6 +7,7 @@
  * expect: valid_accepts_good_names=PASS valid_rejects_bad_names=PASS
  * expect: make_begins_with_tag_and_is_valid=FAIL made_names_are_unique_across_processes=FAIL
  * expect-score: 1.5
+ * expect-review: close connect htonl htons sendto socket write
  * grade-with: fast
  * listens: yes
  * max-seconds: 40

@@ -9,6 +9,7 @@
  * expect: made_names_are_unique_across_processes=CRASH valid_accepts_good_names=PASS
  * expect: make_reports_erange_and_writes_nothing_past_size=PASS
  * expect-score: 4.5
+ * expect-review: ftruncate memfd_create mmap shm_open shm_unlink
  * expect-output: and was stopped
  * grade-with: fast
  * max-seconds: 40

@@ -8,6 +8,7 @@
  * expect: valid_accepts_good_names=EXIT make_begins_with_tag_and_is_valid=EXIT
  * expect: made_names_are_unique_across_processes=EXIT
  * expect-score: 0
+ * expect-review: close fclose fgets fopen fork fstat getppid mmap open write /proc/self/exe /proc/self/maps
  * expect-output: ended before the test finished
  * grade-with: fast
  * max-seconds: 40

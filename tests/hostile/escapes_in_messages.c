@@ -2,13 +2,18 @@
  * exercise: 02-ipc-names
  * The name it makes for "ring" reaches the failed check's message (Check
  * itself drops some control characters from it, and writes newlines as
- * &#xA;), the output reaches --verbose, the files' names the leftovers. Every
+ * &#xA;), the output reaches --verbose, the files' names the leftovers, and
+ * the name of a function it refers to (weakly: nothing has that name) what
+ * the grader shows for review. Every
  * place shows them as text: control characters by their number in the
  * terminal, the CI log and the gradebook, HTML and Markdown escaped in the
  * job summary, no workflow command but the grader's own, and no line of the
- * table that is not the grader's.
+ * table that is not the grader's (nor a score on the TA's batch progress
+ * line).
  * expect: make_begins_with_tag_and_is_valid=FAIL valid_accepts_good_names=PASS
  * expect-score: 4.5
+ * expect-review: close getenv open \x1b[2J<h1>for-review</h1>**bold**|x
+ * expect-output: for review: calls \x1b[2J<h1>for-review</h1>**bold**|x, close, getenv, open
  * expect-output: file \x1b[2J\x07<h1>Score 100 of 100 **bold** =HYPERLINK(1)
  * expect-output: ##\x5berror]forged
  * grade-with: fast
@@ -24,16 +29,24 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ESC ] title BEL, clear the screen, red; a table closed and a heading; Markdown;
- * a workflow command on a line of its own, one after blanks, an old-style
- * one; a formula; a C1 CSI, a lone 0x9b, DEL, a right-to-left override, CR */
+/* ESC ] title BEL, clear the screen, red; a score of its own; a table closed
+ * and a heading; Markdown; a workflow command on a line of its own, one
+ * after blanks, an old-style one; a formula; a C1 CSI, a lone 0x9b, DEL, a
+ * right-to-left override, CR */
 static const char payload[] =
-    "/\033]0;owned\007\033[2J\033[31m\007</td></table><h1>Score 100/100</h1>"
+    "/\033]0;owned\007\033[2J\033[31m\007Score: 100/100 </td></table><h1>Score 100/100</h1>"
     "**bold** [link](https://example.com) ![i](https://example.com/i.png) `c` | x"
     "\n::error title=forged::injected by the submission"
     "\n  ::stop-commands::pwned"
     "\n##[error]forged"
     "\n=HYPERLINK(\"https://example.com\",\"x\")\xc2\x9b\x9b\x7f\xe2\x80\xae\rend";
+
+/* A function named with an escape, HTML and Markdown, and a pointer to it
+ * (NULL: the reference is weak) */
+__asm__(".weak \"\033[2J<h1>for-review</h1>**bold**|x\"\n"
+        "\t.section .data.odd,\"aw\"\n"
+        "\t.quad \"\033[2J<h1>for-review</h1>**bold**|x\"\n"
+        "\t.previous\n");
 
 /* Once per process: the payload on standard output, and files named with
  * escapes and newlines in the work area (leftovers the grader names and

@@ -11,6 +11,7 @@
  * expect-output: MiB of files and was stopped
  * grade-with: fast
  * max-seconds: 60
+ * expect-review: close open write
  */
 #include "ipcname.h"
 

@@ -6,6 +6,7 @@
  * add lines to but not take any away from: an error counted stays counted. The leak costs each test that makes a name.
  * expect: make_begins_with_tag_and_is_valid=VALGRIND valid_accepts_good_names=PASS
  * expect-score: 1.5
+ * expect-review: closedir fstat opendir readdir signal truncate unlink write
  * grade-with: valgrind
  * max-seconds: 60
  */

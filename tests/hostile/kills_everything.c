@@ -8,6 +8,7 @@
  * expect: valid_accepts_good_names=PASS valid_rejects_bad_names=PASS
  * expect: make_begins_with_tag_and_is_valid=CRASH
  * expect-score: 1.5
+ * expect-review: kill
  * expect-output: the test program itself was killed
  * grade-with: fast
  * survives: yes

@@ -6,6 +6,7 @@
  * folder and /dev/shm.
  * expect: made_names_work_with_shm_open_and_sem_open=LEFTOVER valid_accepts_good_names=PASS
  * expect-score: 4
+ * expect-review: close getenv mkfifo sem_close sem_open shm_open
  * expect-output: shared memory object /
  * expect-output: semaphore /
  * expect-output: file leftover-fifo

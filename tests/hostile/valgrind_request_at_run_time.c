@@ -6,6 +6,7 @@
  * expect: make_begins_with_tag_and_is_valid=VALGRIND valid_accepts_good_names=PASS
  * expect: made_names_work_with_shm_open_and_sem_open=VALGRIND
  * expect-score: 1.5
+ * expect-review: mmap mprotect syscall
  * grade-with: valgrind
  * max-seconds: 60
  */

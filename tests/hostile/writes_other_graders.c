@@ -5,6 +5,7 @@
  * test writes only in its own run's folder and scratch places, so the other
  * grader, and the other exercise of its own grader, keep every point.
  * expect-score: 5
+ * expect-review: close closedir nftw open opendir readdir write
  * grade-with: fast
  * max-seconds: 60
  */
