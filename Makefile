@@ -1,7 +1,9 @@
 # Makefile - build, test and grade the week's IPC exercises
 #
 #   make                 build every exercise's test binary against IMPL
-#   make grade           grade exercises/ under Valgrind (EX=, TEST=, IMPL=, FAST=1)
+#   make grade           grade exercises/ under Valgrind (EX=, TEST=, IMPL=, FAST=1;
+#                        LIST=1 prints the tests and their points instead)
+#   make debug EX= TEST= one test in this process under gdb (never a score)
 #   make test            the project's own tests (alias: make check)
 #   make bench           the ring buffer against a pipe (optimised, no Valgrind)
 #   make template DEST=  the repository students receive
@@ -15,6 +17,7 @@ BUILD ?= build/$(notdir $(abspath $(IMPL)))
 CC ?= cc
 NM ?= nm
 OBJCOPY ?= objcopy
+OBJDUMP ?= objdump
 CFLAGS ?= -std=c11 -Wall -Wextra -Werror -pedantic -g
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L
 # header dependencies, for the course's own objects only (see IMPL_SOURCES)
@@ -55,8 +58,10 @@ strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(wo
 # FOLDER an exercise and NAME of NAME_CHARS, starting with neither - nor .
 source_name = $(word 2,$(subst /, ,$(1)))
 plain_source = $(and $(filter 2,$(words $(subst /, ,$(1)))),$(filter $(EXERCISES),$(firstword $(subst /, ,$(1)))),$(filter %.c %.h,$(call source_name,$(1))),$(filter-out -% .%,$(call source_name,$(1))),$(if $(call strip_chars,$(call source_name,$(1)),$(NAME_CHARS)),,$(1)))
-# goals that build no exercise
-NO_SOURCES_GOALS := setup grade test check bench template gradescope clean build/grader/grade
+# goals that build no exercise themselves (list-tests and debug build through
+# a make of their own, which lists and checks)
+NO_SOURCES_GOALS := setup grade list-tests debug test check bench template gradescope clean \
+    build/grader/grade
 
 ifeq ($(origin IMPL_SOURCES),command line)
 else ifeq ($(filter-out $(NO_SOURCES_GOALS),$(or $(MAKECMDGOALS),all)),)
@@ -69,7 +74,7 @@ ifneq ($(UNSAFE_SOURCES),)
 $(error $(IMPL): make does not build files with these names: $(UNSAFE_SOURCES) (a name may hold letters, digits, _ - and . only, and start with neither - nor .))
 endif
 
-.PHONY: all setup grade test check bench template gradescope clean
+.PHONY: all setup grade list-tests debug test check bench template gradescope clean
 all: setup $(TEST_BINS)
 
 setup:
@@ -93,7 +98,8 @@ $(BUILD)/$(1)/test: $$($(1)_TEST_OBJS) $(BUILD)/$(1)/impl.o
 # the code under test, sealed: see tests/harness/seal-impl
 $(BUILD)/$(1)/impl.o: $$($(1)_IMPL_OBJS) $$($(1)_TEST_OBJS) tests/harness/seal-impl
 	@[ -n "$$($(1)_IMPL_OBJS)" ] || { echo "$(IMPL)/$(1): no .c file to test" >&2; exit 1; }
-	@CC="$$(CC)" NM="$$(NM)" OBJCOPY="$$(OBJCOPY)" CHECK_LIBS="$$(CHECK_LIBS)" SRC_DIR=$(IMPL)/$(1) \
+	@CC="$$(CC)" NM="$$(NM)" OBJCOPY="$$(OBJCOPY)" OBJDUMP="$$(OBJDUMP)" CHECK_LIBS="$$(CHECK_LIBS)" \
+	    CONTRACT="$$(wildcard $(HEADERS)/$(1)/*.h)" SRC_DIR=$(IMPL)/$(1) \
 	    bash tests/harness/seal-impl $$@ "$$($(1)_TEST_OBJS)" $$($(1)_IMPL_OBJS)
 
 # no dependency file from the code under test: its headers are listed instead
@@ -114,9 +120,43 @@ build/grader/grade: $(GRADER_SRCS) grader/src/grade.h tests/harness/token.h
 	$(CC) $(CFLAGS) -Itests/harness -Wno-format-truncation -O1 -o $@ $(GRADER_SRCS)
 
 # make grade EX=03-pipe-fork TEST=name IMPL=solutions FAST=1
+# make grade LIST=1 [EX=03-pipe-fork]: the table of tests, nothing graded
 grade:
+ifneq ($(LIST),)
+	@$(MAKE) list-tests
+else
 	@grader/grade --impl $(IMPL) $(if $(EX),--only $(EX)) $(if $(TEST),--test $(TEST)) \
 	    $(if $(FAST),--no-valgrind) $(GRADE_FLAGS)
+endif
+
+# Each test's points and time limit, from the table the test program prints
+# with --list (the one the grader reads); it needs the exercise to compile.
+list-tests: setup
+	@for ex in $(or $(EX),$(EXERCISES)); do \
+	    if [ ! -d "tests/$$ex" ]; then echo "$$ex: no such exercise" >&2; exit 2; fi; \
+	    if ! ls tests/$$ex/*.c >/dev/null 2>&1; then \
+	        echo "$$ex: written answers only, for TA review"; continue; fi; \
+	    if ! $(MAKE) -s "$(BUILD)/$$ex/test" >/dev/null 2>&1; then \
+	        echo "$$ex: does not compile (make grade EX=$$ex shows why)"; continue; fi; \
+	    "$(BUILD)/$$ex/test" --list | awk -F '\t' -v ex="$$ex" ' \
+	        { row[NR] = sprintf("  %6g %5gs  %s%s", $$2, $$4, $$1, $$3 == "bonus" ? " (bonus)" : ""); \
+	          if ($$3 == "bonus") bonus += $$2; else points += $$2 } \
+	        END { printf "%s: %g points%s, %d tests (points, time limit, name)\n", ex, points, \
+	                  bonus ? sprintf(" + %g bonus", bonus) : "", NR; \
+	              for (i = 1; i <= NR; i++) print row[i] }'; \
+	done
+	@echo "Time limits are native; under Valgrind each is multiplied by 5."
+
+# make debug EX=03-pipe-fork TEST=name: that one test of IMPL in this process
+# (Check's no-fork mode) under gdb. No time limit and no score: grading
+# always runs the tests in fork mode.
+debug: setup
+	@[ -n "$(EX)" ] && [ -n "$(TEST)" ] || \
+	    { echo "usage: make debug EX=NN-topic TEST=name (make grade EX=NN-topic LIST=1 lists the names)" >&2; exit 2; }
+	@[ -d "tests/$(EX)" ] || { echo "make debug: no exercise $(EX)" >&2; exit 2; }
+	@command -v gdb >/dev/null || { echo "make debug: gdb is missing: sudo apt-get install gdb" >&2; exit 2; }
+	@$(MAKE) -s $(BUILD)/$(EX)/test
+	CK_FORK=no gdb -q --args $(BUILD)/$(EX)/test $(TEST)
 
 test check:
 	@tests/run

@@ -1,4 +1,5 @@
 /* pipefork.c - a child process at the other end of a pipe (your code) */
+#define _GNU_SOURCE /* pipe2 is Linux-only: without this line it is not declared */
 #include "pipefork.h"
 
 #include <errno.h>

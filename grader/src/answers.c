@@ -1,23 +1,79 @@
-/* answers.c - tells whether the written questions in ANSWERS.md are answered */
+/* answers.c - tells which written questions of ANSWERS.md have an answer of their own */
 #include "grade.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-/* The placeholder that the template holds under each question. */
-#define PLACEHOLDER "_(your answer)_"
+/* What the template holds under each question, "_(your answer)_": found in
+ * any case and with any emphasis around it. */
+#define PLACEHOLDER "(your answer)"
 /* Fewer words than this under a question do not make an answer. */
 #define MIN_WORDS 15
+/* The most of the template and of the student's file that is read. */
+#define MAX_READ (1 << 20)
 
-static int count_questions(const char *text)
+static const char *line_end(const char *p)
 {
-    int n = 0;
+    const char *nl = strchr(p, '\n');
 
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, "## ", 3) == 0)
-            n++;
-    return n;
+    return nl ? nl : p + strlen(p);
+}
+
+static const char *next_line(const char *p)
+{
+    p = line_end(p);
+    return *p ? p + 1 : p;
+}
+
+/* true when the line at p is a question's heading: "## " and its text. */
+static bool is_question(const char *p)
+{
+    return strncmp(p, "## ", 3) == 0;
+}
+
+/* true when the line at p ends an answer: a heading of level 1 or 2 (an
+ * answer may have headings of its own below those). */
+static bool ends_answer(const char *p)
+{
+    return strncmp(p, "# ", 2) == 0 || is_question(p);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Narrows [*from, *to) to leave out blanks at either end. */
+static void trim(const char **from, const char **to)
+{
+    while (*from < *to && is_space(**from))
+        (*from)++;
+    while (*to > *from && is_space((*to)[-1]))
+        (*to)--;
+}
+
+/* true when the heading texts [a, a_end) and [b, b_end) are the same, but
+ * for blanks at either end and how many blanks stand between words. */
+static bool same_heading(const char *a, const char *a_end, const char *b, const char *b_end)
+{
+    trim(&a, &a_end);
+    trim(&b, &b_end);
+    while (a < a_end && b < b_end) {
+        if (is_space(*a) && is_space(*b)) {
+            while (a < a_end && is_space(*a))
+                a++;
+            while (b < b_end && is_space(*b))
+                b++;
+            continue;
+        }
+        if (*a != *b)
+            return false;
+        a++;
+        b++;
+    }
+    return a == a_end && b == b_end;
 }
 
 static int count_words(const char *from, const char *to)
@@ -35,61 +91,63 @@ static int count_words(const char *from, const char *to)
     return words;
 }
 
-/* true when needle occurs in [from, to). */
-static bool memmem_like(const char *from, const char *to, const char *needle)
+static bool has_placeholder(const char *from, const char *to)
 {
-    size_t n = strlen(needle);
+    size_t n = strlen(PLACEHOLDER);
 
     for (const char *p = from; p + n <= to; p++)
-        if (memcmp(p, needle, n) == 0)
+        if (strncasecmp(p, PLACEHOLDER, n) == 0)
             return true;
     return false;
 }
 
-static int count_answered(const char *text)
+/*
+ * true when text answers the question whose heading text is [q, q_end): the
+ * text has that heading, and what stands under it (down to the next heading
+ * of level 1 or 2; under each, when the heading is there more than once) has
+ * at least MIN_WORDS words and no placeholder. Text under a heading that the
+ * template does not have answers nothing.
+ */
+static bool answered(const char *text, const char *q, const char *q_end)
 {
-    int answered = 0;
     const char *p = text;
+    bool found = false, placeholder = false;
+    int words = 0;
 
-    while ((p = strstr(p, "\n## ")) != NULL) {
-        const char *body = strchr(p + 1, '\n');
-        const char *end;
+    while (*p) {
+        const char *body, *end;
 
-        if (!body)
-            break;
-        end = strstr(body, "\n## ");
-        if (!end)
-            end = body + strlen(body);
-        if (!memmem_like(body, end, PLACEHOLDER) && count_words(body, end) >= MIN_WORDS)
-            answered++;
+        if (!is_question(p) || !same_heading(p + 3, line_end(p), q, q_end)) {
+            p = next_line(p);
+            continue;
+        }
+        found = true;
+        body = next_line(p);
+        for (end = body; *end && !ends_answer(end); end = next_line(end))
+            ;
+        words += count_words(body, end);
+        placeholder = placeholder || has_placeholder(body, end);
         p = end;
     }
-    return answered;
+    return found && !placeholder && words >= MIN_WORDS;
 }
 
 void check_answers(const char *template_path, const char *answers_path,
                    struct exercise *e)
 {
-    char *tmpl = read_text(template_path, 1 << 20, NULL);
-    char *text = read_text(answers_path, 1 << 20, NULL);
+    char *tmpl = read_text(template_path, MAX_READ, NULL);
+    char *text = read_text(answers_path, MAX_READ, NULL);
 
     e->has_answers = tmpl != NULL;
-    e->questions = tmpl ? count_questions(tmpl) : 0;
+    e->questions = 0;
     e->answered = 0;
-    if (text) {
-        /* a leading newline lets the search find a heading on the first line */
-        size_t len = strlen(text);
-        char *padded = malloc(len + 2);
-
-        if (padded) {
-            padded[0] = '\n';
-            memcpy(padded + 1, text, len + 1);
-            e->answered = count_answered(padded);
-            free(padded);
-        }
+    for (const char *p = tmpl; p && *p; p = next_line(p)) {
+        if (!is_question(p))
+            continue;
+        e->questions++;
+        if (text && answered(text, p + 3, line_end(p)))
+            e->answered++;
     }
-    if (e->answered > e->questions)
-        e->answered = e->questions;
     free(tmpl);
     free(text);
 }

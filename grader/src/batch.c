@@ -12,22 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Writes s as one CSV field. */
+/* Writes s as one CSV field, then the separator or the end of the row. */
 static void csv_field(FILE *f, const char *s, bool last)
 {
-    bool quote = strpbrk(s, ",\"\n") != NULL;
-
-    if (quote) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s == '\n' ? ' ' : *s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
+    csv_write(f, s);
     fputc(last ? '\n' : ',', f);
 }
 
@@ -75,6 +63,13 @@ static void write_row(const char *path, const char *student, const struct option
                    e->name);
         else if (e->state == EX_MISSING || e->state == EX_BROKEN)
             append(notes, sizeof(notes), "%s%s: %s", notes[0] ? "; " : "", e->name, e->note);
+        if (review_flagged(&e->review)) {
+            char text[REVIEW_TEXT_LEN];
+
+            review_text(&e->review, text, sizeof(text));
+            append(notes, sizeof(notes), "%s%s for review: %s", notes[0] ? "; " : "",
+                   e->name, text);
+        }
     }
     if (o->integrity_note[0])
         append(notes, sizeof(notes), "%s%s", notes[0] ? "; " : "", o->integrity_note);
@@ -113,6 +108,53 @@ static void grade_student(const struct options *base, const char *dir, const cha
     snprintf(path, sizeof(path), "%s/%s.row", base->out_dir, name);
     write_row(path, name, &o, total, max, bonus, now_seconds() - start);
     exit(0); /* runs the grader's cleanup of its work directory */
+}
+
+/* The last line of a student's text into buf, when it is the grader's score
+ * ("Score: X/Y"); false when it is not (grading stopped before the end).
+ * The score is the last line the grader prints, after all that the table
+ * shows of the submission (which may hold "Score: " lines of its own): only
+ * the end of the file is read. */
+static bool final_score(const char *path, char *buf, size_t size)
+{
+    char tail[512];
+    FILE *f = fopen(path, "re");
+    const char *line;
+    size_t n;
+
+    if (!f)
+        return false;
+    if (fseek(f, -(long)(sizeof(tail) - 1), SEEK_END) < 0)
+        rewind(f);
+    n = fread(tail, 1, sizeof(tail) - 1, f);
+    fclose(f);
+    tail[n] = '\0';
+    while (n > 0 && tail[n - 1] == '\n')
+        tail[--n] = '\0';
+    line = strrchr(tail, '\n');
+    line = line ? line + 1 : tail;
+    if (strncmp(line, "Score: ", 7) != 0)
+        return false;
+    snprintf(buf, size, "%s", line);
+    return true;
+}
+
+/* One line on the TA's terminal for a student whose grading ended. */
+static bool show_progress(const char *out_dir, const char *name)
+{
+    char path[PATH_LEN], score[512];
+    bool graded;
+    int pad = 30 - (int)strlen(name);
+
+    snprintf(path, sizeof(path), "%s/%s.txt", out_dir, name);
+    graded = final_score(path, score, sizeof(score));
+    fputs("  ", stdout);
+    term_write(stdout, name, SIZE_MAX); /* the student's folder */
+    printf("%*s ", pad > 0 ? pad : 0, "");
+    term_write(stdout, graded ? score : "not graded (see its .txt)", SIZE_MAX);
+    putchar('\n');
+    fflush(stdout);
+    return graded;
 }
 
 /* Copies the student's row file into the gradebook (its header line too,
@@ -194,17 +236,8 @@ int grade_batch(struct options *o, char **dirs, int ndirs)
                 continue;
             status[i] = st;
             running--;
-            snprintf(path, sizeof(path), "%s/%s.txt", o->out_dir, names[i]);
-            {
-                char *text = read_text(path, 1 << 20, NULL);
-                const char *score = text ? strstr(text, "Score: ") : NULL;
-
-                printf("  %-30s %s", names[i], score ? score : "not graded (see its .txt)\n");
-                if (!score)
-                    failed++;
-                free(text);
-            }
-            fflush(stdout);
+            if (!show_progress(o->out_dir, names[i]))
+                failed++;
         }
     }
     snprintf(path, sizeof(path), "%s/gradebook.csv", o->out_dir);
@@ -219,14 +252,17 @@ int grade_batch(struct options *o, char **dirs, int ndirs)
         columns = 2;
     }
     for (int i = 0; i < ndirs; i++) {
+        char note[NAME_LEN + 64];
+
         if (pids[i] == 0)
             continue;
         csv_field(book, names[i], false);
         for (int c = 2; c < columns; c++)
             fputc(',', book);
-        fprintf(book, "not graded (status %d; see %s.txt)\n",
-                WIFEXITED(status[i]) ? WEXITSTATUS(status[i]) : 128 + WTERMSIG(status[i]),
-                names[i]);
+        snprintf(note, sizeof(note), "not graded (status %d; see %s.txt)",
+                 WIFEXITED(status[i]) ? WEXITSTATUS(status[i]) : 128 + WTERMSIG(status[i]),
+                 names[i]);
+        csv_field(book, note, true);
     }
     fclose(book);
     printf("Gradebook: %s/gradebook.csv (%d of %d graded)\n", o->out_dir, ndirs - failed,

@@ -75,9 +75,14 @@ static int run_make(const char *work, const char *target, const char *sources,
     struct strbuf a_sources = STRBUF_INIT;
     char *argv[] = {"/usr/bin/env", "make", "-s", "-C", course, a_impl, a_build,
                     a_headers, NULL, (char *)target, NULL};
+    char tmpdir[PATH_LEN + 8];
     char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=/tmp",
-                    "MAKEFLAGS=", NULL};
-    struct run_limits lim = {BUILD_LIMIT, 64 * 1024, false, false};
+                    "MAKEFLAGS=", tmpdir, NULL};
+    /* the build reads the course and the submission and writes in build/
+     * alone (the compiler's temporary files too) */
+    const char *const readable[] = {course, impl, NULL}, *const writable[] = {build, NULL};
+    struct run_limits lim = {.wall = BUILD_LIMIT, .output_cap = 64 * 1024,
+                             .confine = {readable, writable}};
     struct run_result r;
     int ok;
 
@@ -88,6 +93,7 @@ static int run_make(const char *work, const char *target, const char *sources,
     snprintf(a_impl, sizeof(a_impl), "IMPL=%s", impl);
     snprintf(a_build, sizeof(a_build), "BUILD=%s", build);
     snprintf(a_headers, sizeof(a_headers), "HEADERS=%s", headers);
+    snprintf(tmpdir, sizeof(tmpdir), "TMPDIR=%s", build);
     if (strbuf_addf(&a_sources, "IMPL_SOURCES=%s", sources) < 0)
         return -1;
     argv[8] = a_sources.buf;

@@ -14,25 +14,6 @@
  * Linux caps one at 128 KiB (MAX_ARG_STRLEN): the base64 stays below this. */
 #define RESULT_MAX (96 * 1024)
 
-/* Writes s escaped for a workflow command's message (or property). */
-static void command_text(FILE *f, const char *s, bool property)
-{
-    for (; *s; s++) {
-        if (*s == '%')
-            fputs("%25", f);
-        else if (*s == '\r')
-            fputs("%0D", f);
-        else if (*s == '\n')
-            fputs("%0A", f);
-        else if (property && *s == ':')
-            fputs("%3A", f);
-        else if (property && *s == ',')
-            fputs("%2C", f);
-        else
-            fputc(*s, f);
-    }
-}
-
 /* No test passes and most say ENOSYS: the starter stub, untouched. */
 static bool not_started(const struct exercise *e)
 {
@@ -62,12 +43,14 @@ static void annotate_test(const struct exercise *e, const struct test *t)
     snprintf(title, sizeof(title), "%s: %s (%g pt%s%s)", e->name, t->name, t->points,
              t->points == 1 ? "" : "s", t->bonus ? ", bonus" : "");
     printf("::error file=");
-    command_text(stdout, file, true);
+    command_write(stdout, file, true);
     printf(",line=%d,title=", line);
-    command_text(stdout, title, true);
+    command_write(stdout, title, true);
     printf("::%s: ", verdict_word(t->verdict));
-    command_text(stdout, t->reason, false);
-    printf("%%0Arerun: make grade EX=%s TEST=%s\n", e->name, t->name);
+    command_write(stdout, t->reason, false);
+    snprintf(title, sizeof(title), "\nrerun: make grade EX=%s TEST=%s", e->name, t->name);
+    command_write(stdout, title, false);
+    putchar('\n');
 }
 
 /* The first compiler error of a build log, as file and line. */
@@ -92,18 +75,21 @@ static bool first_error(const char *log, char *file, size_t size, int *line)
 
 static void annotate_exercise(const struct exercise *e)
 {
-    char file[PATH_LEN];
+    char file[PATH_LEN], title[NAME_LEN + 32];
     int line;
 
     printf("::error ");
     if (e->state == EX_NO_BUILD && first_error(e->note, file, sizeof(file), &line)) {
         printf("file=");
-        command_text(stdout, file, true);
+        command_write(stdout, file, true);
         printf(",line=%d,", line);
     }
-    printf("title=%s %s::", e->name,
-           e->state == EX_NO_BUILD ? "does not compile" : "could not be graded");
-    command_text(stdout, e->note, false);
+    snprintf(title, sizeof(title), "%s %s", e->name,
+             e->state == EX_NO_BUILD ? "does not compile" : "could not be graded");
+    printf("title=");
+    command_write(stdout, title, true);
+    printf("::");
+    command_write(stdout, e->note, false);
     printf("\n");
 }
 
@@ -126,9 +112,10 @@ static void annotations(const struct exercise *ex, int n)
             continue;
         }
         if (not_started(e)) {
-            printf("::notice title=%s not started::every function still fails with ENOSYS "
-                   "(\"not implemented\")\n",
-                   e->name);
+            printf("::notice title=");
+            command_write(stdout, e->name, true);
+            printf(" not started::every function still fails with ENOSYS "
+                   "(\"not implemented\")\n");
             continue;
         }
         for (int j = 0; j < e->ntests; j++) {
@@ -147,17 +134,6 @@ static void annotations(const struct exercise *ex, int n)
                more, more == 1 ? "" : "s");
 }
 
-/* Markdown cell text: no pipes or newlines, at most max bytes. */
-static void cell(FILE *f, const char *s, size_t max)
-{
-    size_t i;
-
-    for (i = 0; s[i] && i < max; i++)
-        fputc(s[i] == '|' ? '/' : s[i] == '\n' ? ' ' : s[i], f);
-    if (s[i])
-        fputs("...", f);
-}
-
 static void totals(const struct exercise *ex, int n, double *total, double *max, double *bonus)
 {
     *total = *max = *bonus = 0;
@@ -173,13 +149,17 @@ static void summary_failures(FILE *f, const struct exercise *e)
     bool header = false;
 
     if (e->state == EX_NO_BUILD || e->state == EX_MISSING || e->state == EX_BROKEN) {
-        fprintf(f, "### %s: %s\n\n```\n%s\n```\n\n", e->name,
-                e->state == EX_NO_BUILD ? "does not compile" : "not graded", e->note);
+        fputs("### ", f);
+        md_write(f, e->name, SIZE_MAX);
+        fprintf(f, ": %s\n\n", e->state == EX_NO_BUILD ? "does not compile" : "not graded");
+        md_code_write(f, e->note);
+        fputc('\n', f);
         return;
     }
     if (not_started(e)) {
-        fprintf(f, "### %s: not started\n\nEvery function still fails with `ENOSYS`.\n\n",
-                e->name);
+        fputs("### ", f);
+        md_write(f, e->name, SIZE_MAX);
+        fputs(": not started\n\nEvery function still fails with `ENOSYS`.\n\n", f);
         return;
     }
     for (int j = 0; j < e->ntests; j++) {
@@ -190,19 +170,54 @@ static void summary_failures(FILE *f, const struct exercise *e)
         if (t->verdict == V_PASS)
             continue;
         if (!header) {
-            fprintf(f, "### %s\n\n| test | points | result | why | where |\n"
-                       "|---|---|---|---|---|\n",
-                    e->name);
+            fputs("### ", f);
+            md_write(f, e->name, SIZE_MAX);
+            fputs("\n\n| test | points | result | why | where |\n|---|---|---|---|---|\n", f);
             header = true;
         }
         test_place(t, &file, &line);
-        fprintf(f, "| `%s` | %g%s | %s | ", t->name, t->points, t->bonus ? " bonus" : "",
+        fputs("| <code>", f);
+        md_write(f, t->name, SIZE_MAX);
+        fprintf(f, "</code> | %g%s | %s | ", t->points, t->bonus ? " bonus" : "",
                 verdict_word(t->verdict));
-        cell(f, t->reason, 400);
-        fprintf(f, " | `%s:%d` |\n", file, line);
+        md_write(f, t->reason, 400);
+        fputs(" | <code>", f);
+        md_write(f, file, SIZE_MAX);
+        fprintf(f, ":%d</code> |\n", line);
+    }
+    if (header) {
+        fputs("\nRerun one test: <code>make grade EX=", f);
+        md_write(f, e->name, SIZE_MAX);
+        fputs(" TEST=&lt;name&gt;</code>\n\n", f);
+    }
+}
+
+/* A list of what each exercise's code calls or names for no reason of its
+ * exercise's, when there is any. */
+static void summary_review(FILE *f, const struct exercise *ex, int n)
+{
+    bool header = false;
+    char text[REVIEW_TEXT_LEN];
+
+    for (int i = 0; i < n; i++) {
+        if (!review_flagged(&ex[i].review))
+            continue;
+        if (!header) {
+            fputs("### For review\n\nWhat an exercise's code calls or names that the "
+                  "exercise has no reason for. Not part of the score: a TA reads the "
+                  "code.\n\n",
+                  f);
+            header = true;
+        }
+        review_text(&ex[i].review, text, sizeof(text));
+        fputs("- ", f);
+        md_write(f, ex[i].name, SIZE_MAX);
+        fputs(": ", f);
+        md_write(f, text, 1000);
+        fputc('\n', f);
     }
     if (header)
-        fprintf(f, "\nRerun one test: `make grade EX=%s TEST=<name>`\n\n", e->name);
+        fputc('\n', f);
 }
 
 static void summary(const struct options *o, const struct exercise *ex, int n,
@@ -218,33 +233,40 @@ static void summary(const struct options *o, const struct exercise *ex, int n,
     if (bonus > 0)
         fprintf(f, " (+%g bonus)", bonus);
     fprintf(f, "%s\n\n", o->tampered ? " — TAMPERED" : "");
-    if (o->tampered)
-        fprintf(f, "**Protected files differ from the starter:** %s\n\n"
-                   "GitHub Classroom records 0 points for this push. Restore those files "
-                   "(`git checkout <starter commit> -- <file>`) and push again.\n\n",
-                o->tampered_files);
-    else
+    if (o->tampered) {
+        fputs("**Protected files differ from the starter:** ", f);
+        md_write(f, o->tampered_files, SIZE_MAX);
+        fputs("\n\nGitHub Classroom records 0 points for this push. Restore those files "
+              "(`git checkout <starter commit> -- <file>`) and push again.\n\n",
+              f);
+    } else {
         fprintf(f, "GitHub Classroom records %g/%g%s.%s\n\n", total + bonus, max,
                 bonus > 0 ? " (bonus included)" : "",
                 o->valgrind ? "" : " **Graded without Valgrind: not the real score.**");
-    if (o->integrity_note[0])
-        fprintf(f, "Integrity: %s\n\n", o->integrity_note);
+    }
+    if (o->integrity_note[0]) {
+        fputs("Integrity: ", f);
+        md_write(f, o->integrity_note, SIZE_MAX);
+        fputs("\n\n", f);
+    }
     fprintf(f, "| exercise | tests passed | points | time |\n|---|---|---|---|\n");
     for (int i = 0; i < n; i++) {
         const struct exercise *e = &ex[i];
 
+        fputs("| ", f);
+        md_write(f, e->name, SIZE_MAX);
         if (e->state == EX_WRITTEN) {
-            fprintf(f, "| %s | written: %d/%d answered, for TA review | | |\n", e->name,
-                    e->answered, e->questions);
+            fprintf(f, " | written: %d/%d answered, for TA review | | |\n", e->answered,
+                    e->questions);
             continue;
         }
-        fprintf(f, "| %s | %d/%d | %g/%g", e->name, e->passed, e->ntests, e->earned,
-                e->max);
+        fprintf(f, " | %d/%d | %g/%g", e->passed, e->ntests, e->earned, e->max);
         if (e->bonus_max > 0)
             fprintf(f, " (+%g/%g bonus)", e->bonus_earned, e->bonus_max);
         fprintf(f, " | %.1fs |\n", e->seconds);
     }
     fprintf(f, "\n");
+    summary_review(f, ex, n);
     for (int i = 0; i < n; i++)
         if (ex[i].state != EX_WRITTEN)
             summary_failures(f, &ex[i]);
@@ -387,7 +409,9 @@ void report_github_error(const char *message)
     size_t len = 0;
     FILE *m;
 
-    printf("::error title=Grading failed::%s\n", message);
+    printf("::error title=Grading failed::");
+    command_write(stdout, message, false);
+    putchar('\n');
     fflush(stdout);
     if (!out || !*out || !(m = open_memstream(&json, &len)))
         return;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define NAME_LEN 96
@@ -44,6 +45,19 @@ struct test {
     char reason[REASON_LEN]; /* one to five lines, '\n' separated */
 };
 
+/* What the code of an exercise names that the exercise has no reason for
+ * (review.c): shown "for review", never part of a score. */
+#define REVIEW_MAX 24
+#define REVIEW_TEXT_LEN (2 * REVIEW_MAX * (NAME_LEN + 2) + 64) /* review_text's */
+struct review {
+    bool done;     /* the sealed object was read (it was built) */
+    int ncalls;    /* calls outside the allowed lists, as the object names them */
+    int nmentions; /* strings that reach into processes or the harness */
+    int more;      /* found beyond the REVIEW_MAX of each kept here */
+    char calls[REVIEW_MAX][NAME_LEN];
+    char mentions[REVIEW_MAX][NAME_LEN];
+};
+
 enum ex_state {
     EX_GRADED,
     EX_WRITTEN,      /* no code: answers only */
@@ -64,6 +78,7 @@ struct exercise {
     int questions, answered;
     char note[REASON_LEN];      /* build errors, or why it could not run */
     char leftovers[REASON_LEN]; /* what the sandbox found and removed */
+    struct review review;
 };
 
 struct options {
@@ -99,17 +114,32 @@ int build_exercise(const struct options *o, const char *work, struct exercise *e
 /* run.c */
 
 /* The descriptors a test run gets for its results (the harness reads their
- * numbers from GRADER_XML_FD, GRADER_EVENTS_FD and GRADER_KEY_FD). */
+ * numbers from GRADER_XML_FD, GRADER_EVENTS_FD, GRADER_KEY_FD and
+ * GRADER_VALGRIND_FD; Valgrind from --log-fd). */
 #define CHANNEL_XML_FD 200
 #define CHANNEL_EVENTS_FD 201
 #define CHANNEL_KEY_FD 202
+#define CHANNEL_VALGRIND_FD 203
+#define CHANNELS 4
 #define CHANNEL_KEY_LEN 16
+
+/* What a run may touch besides the system's programs and libraries
+ * (landlock.c): folders whose files it may read and run, and folders it may
+ * write in (and read, but never run from). NULL-terminated, NULL for none. */
+struct confinement {
+    const char *const *run;
+    const char *const *write;
+};
 
 struct run_limits {
     double wall;        /* seconds for the whole run */
     size_t output_cap;  /* bytes of output kept */
     bool channels;      /* a test run: give it the result channels above */
+    bool valgrind_log;  /* with channels: and a pipe for Valgrind's log */
     bool tests;         /* runs the test program: as tests_user() */
+    bool scratch_cwd;   /* its folder (cwd) is scratch: bounded, and with a
+                           namespace private to the run and gone after it */
+    struct confinement confine;
 };
 struct run_result {
     int status;         /* wait status of the program */
@@ -120,12 +150,17 @@ struct run_result {
     int stray;          /* processes still alive after it ended */
     bool out_of_memory; /* the watchdog stopped the whole run (memory, processes) */
     long memory_peak;   /* bytes: the most the run's processes held at once */
-    /* with channels: Check's XML log and the events, NUL-terminated, and the
-     * key that "end" events must be signed with (token.h) */
+    /* with channels: Check's XML log, the events (each line headed by the
+     * pid of the process that sent it, as the kernel says; -1 for the
+     * sandbox's own notes), Valgrind's log, all NUL-terminated, and the key
+     * that "end" events must be signed with (token.h) */
     char *xml;
     size_t xml_len;
     char *events;
     size_t events_len;
+    char *valgrind;
+    size_t valgrind_len;
+    bool valgrind_cut; /* longer than its cap: the rest was dropped */
     unsigned char key[CHANNEL_KEY_LEN];
 };
 /* 0 when the program ran (r then holds what run_result_free releases); -1
@@ -135,6 +170,10 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
 void run_result_free(struct run_result *r);
 bool sandbox_is_namespace(void);
 void sandbox_init(void);
+/* The layers that runs get here, in a few words (after sandbox_init); in
+ * *contains_signals whether they keep the code under test from signalling
+ * processes outside its run (the grader's, the user's own). */
+const char *sandbox_layers(bool *contains_signals);
 /* The users that runs have as root: sandbox_user() for builds, one of this
  * grader's alone; tests_user() for the test programs, one of this process's
  * alone (a worker's: each exercise's tests then have their own process
@@ -146,16 +185,60 @@ uid_t tests_user(void);
  * worker's tests', else the grader's) left in /tmp, /var/tmp and /dev/shm. */
 void sandbox_sweep(void);
 
+/* cgroup.c: a run's control groups, as root where the machine has them */
+struct run_cgroups {
+    char pids[PATH_LEN], cpu[PATH_LEN], memory[PATH_LEN]; /* "" for none */
+};
+/* Finds which controllers runs can have; once, before any run. */
+void cgroups_init(void);
+/* true when runs' memory is counted by a memory cgroup. */
+bool cgroups_count_memory(void);
+/* Makes a run's cgroups (those there are): 0, or -1 with nothing left made. */
+int cgroups_make(struct run_cgroups *c, int pids_max, long memory_limit);
+/* Moves this process into c's cgroups (in the run's first process). */
+void cgroups_join(const struct run_cgroups *c);
+/* Bytes the run holds now, as its memory cgroup counts them; -1 for none. */
+long cgroups_memory(const struct run_cgroups *c);
+/* true when the kernel killed a process of the run for its memory limit. */
+bool cgroups_oom_killed(const struct run_cgroups *c);
+/* Removes c's cgroups (waiting a little for the last processes to go). */
+void cgroups_remove(struct run_cgroups *c);
+
+/* landlock.c */
+/* The Landlock ABI this kernel offers (0: none, or GRADER_NO_LANDLOCK). */
+int landlock_abi(void);
+/* Confines this process and all it will start to c and the system: 0, or
+ * -1 when the kernel refused (0 without Landlock: nothing to do). */
+int landlock_confine(const struct confinement *c);
+
+/* seccomp.c */
+/* Makes socket() fail with EACCES for network families in this process and
+ * all it starts: 0, or -1 with errno (0 where the filter is not built). */
+int seccomp_no_network(void);
+
 /* results.c */
 int list_tests(const char *listing, struct exercise *e);
 int scan_tests(const char *dir, struct exercise *e);
-void read_results(const char *xml, const char *events, const unsigned char *key,
-                  const char *vgdir, const char *srcdir, double scale,
-                  struct exercise *e);
+/* Verdicts of e's tests from what a run of its test program gave (r: its
+ * XML log, events, Valgrind's log when valgrind, and the key). */
+void read_results(const struct run_result *r, bool valgrind, const char *srcdir,
+                  double scale, struct exercise *e);
 
 /* answers.c */
 void check_answers(const char *template_path, const char *answers_path,
                    struct exercise *e);
+
+/* review.c */
+/* Reviews the sealed object that the build of e left in build_dir (impl.o,
+ * and impl.o.calls: what it calls) against the allowed lists of the course
+ * at root (tests/harness/allowed-calls and tests/<e>/allowed-calls), into
+ * e->review; left not done when they cannot be read. Runs nothing. */
+void review_exercise(const char *root, const char *build_dir, struct exercise *e);
+/* true when r holds something for review. */
+bool review_flagged(const struct review *r);
+/* r as "calls ptrace, syscall; mentions /proc/self/mem" ("" for nothing),
+ * into buf of REVIEW_TEXT_LEN bytes. */
+void review_text(const struct review *r, char *buf, size_t size);
 
 /* report.c */
 void report_table(const struct options *o, struct exercise *ex, int n, double wall);
@@ -226,10 +309,29 @@ void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn))
 /* Called by fatal with its message before the exit (--github: say it there). */
 extern void (*fatal_hook)(const char *message);
 const char *verdict_word(enum verdict v);
-/* Writes s to f as a JSON string of at most max bytes of s (whole characters,
- * "..." when cut); a byte that is not UTF-8 becomes U+FFFD, so that the
- * output always parses, whatever a test printed. */
-void json_write(FILE *f, size_t max, const char *s);
+
+/* escape.c: text that may come from a submission (what it printed, a failed
+ * check's message, a file name, a compiler's or Valgrind's report), written
+ * for the place that shows it. Each shows control characters, formatting
+ * characters and bytes that are not UTF-8 by their number (\x1b, \u202e)
+ * and breaks GitHub workflow commands ("::" opening a line, "##["), so the
+ * text neither acts on a terminal or a CI log nor hides part of itself. At
+ * most max bytes of text are shown, whole characters, "..." when cut. */
+/* For a terminal (or a CI log): as it is but for the above. */
+void term_write(FILE *f, const char *text, size_t max);
+/* For Markdown and HTML (the GitHub job summary), inline, as in a table cell:
+ * HTML's specials as entities, Markdown's escaped, a newline as <br>. */
+void md_write(FILE *f, const char *text, size_t max);
+/* A fenced Markdown code block holding text, fences included. */
+void md_code_write(FILE *f, const char *text);
+/* The message (or a property value) of a GitHub workflow command: escaped
+ * as the runner unescapes it, so the command ends where the grader ends it. */
+void command_write(FILE *f, const char *text, bool property);
+/* One CSV field: quoted when it must be; one that a spreadsheet would run as
+ * a formula (opening with =, +, -, @ or a tab) starts with a quote mark. */
+void csv_write(FILE *f, const char *text);
+/* A JSON string (its quotes included) that always parses. */
+void json_write(FILE *f, size_t max, const char *text);
 
 /* intake.c: a submission's files, taken into the work area as data */
 

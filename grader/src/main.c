@@ -337,44 +337,60 @@ static bool same_tests(const struct exercise *e)
     return true;
 }
 
+/* The tests of e as the course's sources declare them, all not run: what an
+ * exercise that could not be graded is worth. */
+static void declared_tests(struct exercise *e)
+{
+    char tests[PATH_LEN];
+
+    snprintf(tests, sizeof(tests), "%s/course/tests/%s", work_root, e->name);
+    scan_tests(tests, e);
+    /* paths as the course names them */
+    for (int i = 0; i < e->ntests; i++) {
+        char *p = strstr(e->tests[i].file, "/course/");
+
+        if (p)
+            memmove(e->tests[i].file, p + 8, strlen(p + 8) + 1);
+    }
+}
+
 /* Builds, runs and scores one exercise; runs in a worker process. */
 static void grade_one(const struct options *o, int index, struct exercise *e)
 {
-    char dir[PATH_LEN], run[PATH_LEN], vg[PATH_LEN], list[PATH_LEN], xml[PATH_LEN],
-        out[PATH_LEN];
-    char events[PATH_LEN], bin[PATH_LEN], src[PATH_LEN], prefix[32], valgrind[PATH_LEN];
-    char env_prefix[64], env_tmp[PATH_LEN + 16], env_channels[3][32], env_scale[64],
-        env_home[PATH_LEN + 8], env_tmpdir[PATH_LEN + 8], env_temp[PATH_LEN + 8],
-        vg_log[PATH_LEN + 16];
-    char *listing;
+    char dir[PATH_LEN], run[PATH_LEN], bin[PATH_LEN], src[PATH_LEN], prefix[32],
+        valgrind[PATH_LEN];
+    char env_prefix[64], env_tmp[PATH_LEN + 16], env_channels[CHANNELS][32],
+        env_scale[64], env_home[PATH_LEN + 8], env_tmpdir[PATH_LEN + 8],
+        env_temp[PATH_LEN + 8], vg_log[32];
     double start = now_seconds(), budget = 20;
     struct run_result r;
-    struct run_limits lim = {30, 1 << 20, false, true};
+    char bin_dir[PATH_LEN];
+    /* the tests read and run their program, and write in run/ alone */
+    const char *const runnable[] = {bin_dir, NULL};
+    struct run_limits lim = {.wall = 30, .output_cap = 1 << 20, .tests = true,
+                             .scratch_cwd = true, .confine = {runnable, NULL}};
 
     snprintf(dir, sizeof(dir), "%s/%s", work_root, e->name);
-    snprintf(run, sizeof(run), "%s/run", dir);
-    snprintf(vg, sizeof(vg), "%s/vg", dir);
-    /* what the test program writes goes to out/, its own; dir stays the
+    /* what the test program writes goes to run/, its own; dir stays the
      * grader's (root's), so no link it makes can steer a file the grader
-     * writes. The results come through pipes (run.c) and are kept in dir. */
-    snprintf(out, sizeof(out), "%s/out", dir);
-    snprintf(list, sizeof(list), "%s/list.tsv", out);
-    snprintf(xml, sizeof(xml), "%s/results.xml", dir);
-    snprintf(events, sizeof(events), "%s/events", dir);
+     * writes. The results come through pipes and a socket (run.c). */
+    snprintf(run, sizeof(run), "%s/run", dir);
     snprintf(bin, sizeof(bin), "%s/build/%s/test", work_root, e->name);
+    snprintf(bin_dir, sizeof(bin_dir), "%s/build/%s", work_root, e->name);
     snprintf(src, sizeof(src), "%s/src/%s", work_root, e->name);
     mkdir_p(dir, 0755);
     make_owned_dir(run, tests_user());
-    make_owned_dir(vg, tests_user());
-    make_owned_dir(out, tests_user());
     prefix_for(o, index, prefix, sizeof(prefix));
 
     if (build_exercise(o, work_root, e) < 0)
         goto out;
+    /* what the code names, read before anything of it runs */
+    review_exercise(o->root, bin_dir, e);
 
-    /* the table of tests, from the test binary itself */
+    /* the table of tests, from the test binary itself (the code under test
+     * cannot run there: see protect_impl_code in tests/harness/harness.c) */
     {
-        char *argv[] = {bin, "--list", list, NULL};
+        char *argv[] = {bin, "--list", NULL};
         char *envp[] = {"PATH=/usr/bin:/bin", NULL};
 
         lim.wall = 10;
@@ -387,15 +403,13 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
             run_result_free(&r);
             goto out;
         }
-        run_result_free(&r);
-        listing = read_text(list, 1 << 20, NULL);
-        if (!listing || list_tests(listing, e) < 0) {
-            free(listing);
+        if (r.output_cut || list_tests(r.output, e) < 0) {
+            run_result_free(&r);
             e->state = EX_BROKEN;
             snprintf(e->note, sizeof(e->note), "the test program listed no tests");
             goto out;
         }
-        free(listing);
+        run_result_free(&r);
         if (!same_tests(e)) {
             e->state = EX_BROKEN;
             snprintf(e->note, sizeof(e->note),
@@ -428,19 +442,25 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
     snprintf(env_channels[1], sizeof(env_channels[1]), "GRADER_EVENTS_FD=%d",
              CHANNEL_EVENTS_FD);
     snprintf(env_channels[2], sizeof(env_channels[2]), "GRADER_KEY_FD=%d", CHANNEL_KEY_FD);
+    snprintf(env_channels[3], sizeof(env_channels[3]), "GRADER_VALGRIND_FD=%d",
+             CHANNEL_VALGRIND_FD);
     snprintf(env_scale, sizeof(env_scale), "CK_TIMEOUT_MULTIPLIER=%g", o->time_scale);
     snprintf(env_home, sizeof(env_home), "HOME=%s", run);
     snprintf(env_tmpdir, sizeof(env_tmpdir), "TMPDIR=%s", run);
     snprintf(env_temp, sizeof(env_temp), "TEMP=%s", run);
-    snprintf(vg_log, sizeof(vg_log), "--log-file=%s/vg.%%p", vg);
+    /* Valgrind's log comes through a pipe of the grader's, which the code
+     * under test can add to but neither remove from nor close */
+    snprintf(vg_log, sizeof(vg_log), "--log-fd=%d", CHANNEL_VALGRIND_FD);
     {
         char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "CK_VERBOSITY=normal",
                         env_prefix, env_tmp, env_channels[0], env_channels[1],
-                        env_channels[2], env_scale, env_home, env_tmpdir, env_temp, NULL};
+                        env_channels[2], env_scale, env_home, env_tmpdir, env_temp,
+                        o->valgrind ? env_channels[3] : NULL, NULL};
         char *vg_argv[] = {valgrind, "--error-exitcode=97", "--leak-check=full",
                            "--show-leak-kinds=definite,indirect",
                            "--errors-for-leak-kinds=definite,indirect",
-                           "--run-libc-freeres=no", "--num-callers=16", vg_log, bin,
+                           "--run-libc-freeres=no", "--num-callers=16", "--vgdb=no",
+                           vg_log, bin,
                            o->test[0] ? (char *)o->test : NULL, NULL};
         char *plain_argv[] = {bin, o->test[0] ? (char *)o->test : NULL, NULL};
 
@@ -449,6 +469,7 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
         lim.wall = budget;
         lim.output_cap = 1 << 20;
         lim.channels = true;
+        lim.valgrind_log = o->valgrind;
         if (run_sandboxed(o->valgrind ? vg_argv : plain_argv, envp, run, &lim, &r) < 0) {
             e->state = EX_BROKEN;
             snprintf(e->note, sizeof(e->note), "cannot start the tests: %s",
@@ -456,14 +477,7 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
             goto out;
         }
     }
-    if (write_text(xml, r.xml ? r.xml : "") < 0 ||
-        write_text(events, r.events ? r.events : "") < 0) {
-        e->state = EX_BROKEN;
-        snprintf(e->note, sizeof(e->note), "cannot keep the results: %s", strerror(errno));
-        run_result_free(&r);
-        goto out;
-    }
-    read_results(xml, events, r.key, o->valgrind ? vg : NULL, src, o->time_scale, e);
+    read_results(&r, o->valgrind, src, o->time_scale, e);
     /* after what read_results noted */
     if (r.timed_out)
         append(e->note, sizeof(e->note),
@@ -485,19 +499,8 @@ static void grade_one(const struct options *o, int index, struct exercise *e)
     run_result_free(&r);
     e->state = EX_GRADED;
 out:
-    if (e->state != EX_GRADED) {
-        char tests[PATH_LEN];
-
-        snprintf(tests, sizeof(tests), "%s/course/tests/%s", work_root, e->name);
-        scan_tests(tests, e);
-        /* paths as the course names them */
-        for (int i = 0; i < e->ntests; i++) {
-            char *p = strstr(e->tests[i].file, "/course/");
-
-            if (p)
-                memmove(e->tests[i].file, p + 8, strlen(p + 8) + 1);
-        }
-    }
+    if (e->state != EX_GRADED)
+        declared_tests(e);
     sweep_shm(prefix, e);
     sweep_dir(run, e);
     e->seconds = now_seconds() - start;
@@ -518,7 +521,7 @@ static void show_output(const struct exercise *e)
     if (text && *text) {
         printf("    ---- %s of %s ----\n", e->state == EX_NO_BUILD ? "build log" : "output",
                e->name);
-        fputs(text, stdout);
+        term_write(stdout, text, SIZE_MAX);
         if (text[strlen(text) - 1] != '\n')
             putchar('\n');
         printf("    ---- end of %s ----\n", e->name);
@@ -684,6 +687,18 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
     if (o.valgrind && !find_program("valgrind", path, sizeof(path)))
         fatal("valgrind is missing: run grader/setup grade");
     sandbox_init();
+    {
+        bool contained;
+        const char *layers = sandbox_layers(&contained);
+
+        if (getenv("GRADER_DEBUG_RUNS"))
+            fprintf(stderr, "grade: sandbox: %s\n", layers);
+        if (!contained)
+            fprintf(stderr, "grade: warning: nothing on this machine keeps the code under "
+                            "test from signalling your own processes (no user namespaces, "
+                            "Landlock older than 6): a submission could kill your shell; "
+                            "grade with sudo, or in the course's Codespace\n");
+    }
     sandbox_user(); /* fixed here, before any worker is forked */
     snprintf(o.ipc_base, sizeof(o.ipc_base), "g%ldx", (long)getpid() % 10000000);
     note_in_ledger(&o, sandbox_user());
@@ -780,10 +795,20 @@ double grade_submission(struct options *o_, double *max_out, double *bonus_out)
                 workers_alive[i] = 0;
                 snprintf(path, sizeof(path), "%s/%s/result", work_root, ex[i].name);
                 if (!load(&ex[i], path)) {
+                    /* what the exercise is worth still comes from the
+                     * course's tests: every one of them counts as not run */
+                    declared_tests(&ex[i]);
                     ex[i].state = EX_BROKEN;
-                    snprintf(ex[i].note, sizeof(ex[i].note),
-                             "the grader failed on this exercise (worker status %d)",
-                             status);
+                    if (WIFSIGNALED(status))
+                        snprintf(ex[i].note, sizeof(ex[i].note),
+                                 "the grader's worker for this exercise was killed "
+                                 "(signal %d): nothing of it could be graded",
+                                 WTERMSIG(status));
+                    else
+                        snprintf(ex[i].note, sizeof(ex[i].note),
+                                 "the grader's worker for this exercise failed (status "
+                                 "%d): nothing of it could be graded",
+                                 WEXITSTATUS(status));
                 }
                 done[i] = true;
                 running--;

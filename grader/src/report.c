@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "grade.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,19 +66,50 @@ static void answers_line(const struct options *o, const struct exercise *e, bool
                e->answered, e->questions);
 }
 
-static void print_reason(const char *reason, const char *indent)
+/* What the exercise's code names that it has no reason for, under it. */
+static void review_line(const struct options *o, const struct exercise *e)
 {
-    const char *p = reason;
-    int lines = 0;
+    char text[REVIEW_TEXT_LEN];
 
-    while (p && *p && lines < 4) {
+    if (!review_flagged(&e->review))
+        return;
+    review_text(&e->review, text, sizeof(text));
+    printf("    %sfor review%s: ", paint(o, YELLOW), paint(o, PLAIN));
+    term_write(stdout, text, 600);
+    printf(" (not part of the score: a TA reads the code)\n");
+}
+
+/* Text that may come from the submission, one line after another: the first
+ * after first, the others after indent (so that none can pass for a line of
+ * the table), at most lines lines of at most max bytes each. */
+static void print_lines(const char *first, const char *indent, const char *text, int lines,
+                        size_t max)
+{
+    const char *p = text;
+
+    for (int i = 0; p && *p && i < lines; i++) {
         const char *nl = strchr(p, '\n');
-        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char line[REASON_LEN];
 
-        printf("%s%.*s%s\n", indent, len > 300 ? 300 : len, p, len > 300 ? "..." : "");
-        lines++;
+        snprintf(line, sizeof(line), "%.*s", (int)len, p);
+        fputs(i ? indent : first, stdout);
+        term_write(stdout, line, max);
+        putchar('\n');
         p = nl ? nl + 1 : NULL;
     }
+}
+
+/* The first four lines of a reason, at most 300 bytes each. */
+static void print_reason(const char *reason, const char *indent)
+{
+    print_lines(indent, indent, reason, 4, 300);
+}
+
+/* A field of the submission's after its name, its later lines indented. */
+static void print_line(const char *prefix, const char *text, size_t max)
+{
+    print_lines(prefix, "      ", text, INT_MAX, max);
 }
 
 static void print_exercise(const struct options *o, const struct exercise *e, bool alone)
@@ -105,15 +137,16 @@ static void print_exercise(const struct options *o, const struct exercise *e, bo
         break;
     case EX_MISSING:
     case EX_BROKEN:
-        printf("    %s\n", e->note);
+        print_line("    ", e->note, SIZE_MAX);
         break;
     default:
         if (e->note[0])
-            printf("    note: %s\n", e->note);
+            print_line("    note: ", e->note, SIZE_MAX);
         break;
     }
     if (e->leftovers[0])
-        printf("    left behind and removed: %.400s\n", e->leftovers);
+        print_line("    left behind and removed: ", e->leftovers, 400);
+    review_line(o, e);
     answers_line(o, e, false);
     if (e->state != EX_GRADED)
         return;
@@ -137,12 +170,14 @@ static void print_exercise(const struct options *o, const struct exercise *e, bo
                t->bonus ? ", bonus" : "");
         print_reason(t->reason, "             ");
         /* for a crash or an exit Check names the last check that passed */
-        if (t->where[0] && t->verdict != V_TIMEOUT)
-            printf("             %s %s:%d\n",
-                   t->verdict == V_FAIL || t->verdict == V_LEFTOVER ? "at" : "after",
-                   t->where, t->where_line);
+        if (t->where[0] && t->verdict != V_TIMEOUT) {
+            printf("             %s ",
+                   t->verdict == V_FAIL || t->verdict == V_LEFTOVER ? "at" : "after");
+            term_write(stdout, t->where, SIZE_MAX);
+            printf(":%d\n", t->where_line);
+        }
         rerun(o, e, t, cmd, sizeof(cmd));
-        printf("             rerun: %s\n", cmd);
+        print_line("             rerun: ", cmd, SIZE_MAX);
     }
     if (failed > shown)
         printf("    ... and %d more failed tests: make grade EX=%s\n", failed - shown,
@@ -154,15 +189,18 @@ void report_table(const struct options *o, struct exercise *ex, int n, double wa
     double total = 0, max = 0, bonus = 0;
 
     if (!ex) {
-        printf("%sGrading %s/%s %s (%d job%s)%s\n", paint(o, BOLD), o->impl,
-               o->only[0] && !strchr(o->only, ',') ? "" : "",
+        printf("%sGrading ", paint(o, BOLD));
+        term_write(stdout, o->impl, SIZE_MAX); /* in --batch, a student's folder */
+        printf("/ %s (%d job%s)%s\n",
                o->valgrind ? "under Valgrind" : "without Valgrind (FAST: leaks not checked)",
                o->jobs, o->jobs == 1 ? "" : "s", paint(o, PLAIN));
-        if (o->tampered)
-            printf("%sTAMPERED%s: protected files differ from the starter: %s\n",
-                   paint(o, RED), paint(o, PLAIN), o->tampered_files);
-        else if (o->integrity_note[0])
-            printf("integrity: %s\n", o->integrity_note);
+        if (o->tampered) {
+            printf("%sTAMPERED%s: ", paint(o, RED), paint(o, PLAIN));
+            print_line("protected files differ from the starter: ", o->tampered_files,
+                       SIZE_MAX);
+        } else if (o->integrity_note[0]) {
+            print_line("integrity: ", o->integrity_note, SIZE_MAX);
+        }
         fflush(stdout);
         return;
     }
@@ -210,6 +248,62 @@ static void test_output(const struct options *o, const struct exercise *e,
     append(buf, size, "\nrerun: %s", cmd);
 }
 
+/* A JSON array of the n names of list. */
+static void json_names(FILE *f, const char (*list)[NAME_LEN], int n)
+{
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        json_write(f, SIZE_MAX, list[i]);
+    }
+    fputc(']', f);
+}
+
+/* extra_data's "review": an entry for each exercise whose code was built,
+ * {"exercise", "calls", "mentions", "more"} (see the README). */
+static void review_json(FILE *f, const struct exercise *ex, int n)
+{
+    bool first = true;
+
+    fputs("\"review\": [", f);
+    for (int i = 0; i < n; i++) {
+        const struct review *r = &ex[i].review;
+
+        if (!r->done)
+            continue;
+        fputs(first ? "\n    {\"exercise\": " : ",\n    {\"exercise\": ", f);
+        json_write(f, SIZE_MAX, ex[i].name);
+        fputs(", \"calls\": ", f);
+        json_names(f, r->calls, r->ncalls);
+        fputs(", \"mentions\": ", f);
+        json_names(f, r->mentions, r->nmentions);
+        fprintf(f, ", \"more\": %d}", r->more);
+        first = false;
+    }
+    fputs(first ? "]" : "\n  ]", f);
+}
+
+/* A test of no points that shows Gradescope's reader what is for review. */
+static void review_test_json(FILE *f, const struct exercise *e)
+{
+    char text[REVIEW_TEXT_LEN], out[REVIEW_TEXT_LEN + 160], name[NAME_LEN + 16];
+
+    review_text(&e->review, text, sizeof(text));
+    snprintf(out, sizeof(out),
+             "for review: %s\nNot part of the score: what this exercise has no reason to "
+             "call or name; a TA reads the code.",
+             text);
+    snprintf(name, sizeof(name), "%s: for review", e->name);
+    fputs("\n    {\"name\": ", f);
+    json_write(f, SIZE_MAX, name);
+    fputs(", \"score\": 0, \"max_score\": 0, \"status\": \"failed\", \"output\": ", f);
+    json_write(f, SIZE_MAX, out);
+    fputs(", \"tags\": [", f);
+    json_write(f, SIZE_MAX, e->name);
+    fputs(", \"review\"], \"visibility\": \"visible\"}", f);
+}
+
 int report_json(const struct options *o, const char *path, struct exercise *ex, int n,
                 double wall)
 {
@@ -235,14 +329,20 @@ int report_json(const struct options *o, const char *path, struct exercise *ex, 
     if (o->tampered)
         append(out, sizeof(out), "\nTAMPERED: protected files differ from the starter: %s",
                o->tampered_files);
+    bool contained;
+
     fputs("  \"output\": ", f);
     json_write(f, SIZE_MAX, out);
     fputs(",\n  \"output_format\": \"text\",\n  \"visibility\": \"visible\",\n", f);
     fprintf(f, "  \"extra_data\": {\"max\": %g, \"bonus\": %g, \"bonus_max\": %g, "
                "\"tampered\": %s, "
-               "\"valgrind\": %s, \"sandbox_uid\": %ld, \"ipc_prefix\": \"%s\"},\n",
+               "\"valgrind\": %s, \"sandbox_uid\": %ld, \"ipc_prefix\": \"%s\", "
+               "\"sandbox\": \"%s\", ",
             max, bonus, bonus_max, o->tampered ? "true" : "false",
-            o->valgrind ? "true" : "false", (long)sandbox_user(), o->ipc_base);
+            o->valgrind ? "true" : "false", (long)sandbox_user(), o->ipc_base,
+            sandbox_layers(&contained));
+    review_json(f, ex, n);
+    fputs("},\n", f);
     fputs("  \"tests\": [", f);
     for (int i = 0; i < n; i++) {
         const struct exercise *e = &ex[i];
@@ -264,6 +364,11 @@ int report_json(const struct options *o, const char *path, struct exercise *ex, 
             fputs(", \"tags\": [", f);
             json_write(f, SIZE_MAX, e->name);
             fputs(", \"written\"], \"visibility\": \"visible\"}", f);
+            first = false;
+        }
+        if (review_flagged(&e->review)) {
+            fputs(first ? "" : ",", f);
+            review_test_json(f, e);
             first = false;
         }
         for (int j = 0; j < e->ntests; j++) {

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LOGS 512
 
 int list_tests(const char *listing, struct exercise *e)
 {
@@ -155,11 +154,16 @@ static bool xml_polluted(const char *xml)
     return false;
 }
 
-/* One Valgrind log: a process, its parent, and what memcheck found in it. */
+/* What Valgrind's log says of one process: its parent and what memcheck
+ * found in it. Each process's lines carry its pid ("==PID== ..."); lines of
+ * processes that run at once are mixed in the one log. */
 struct vglog {
     long pid, ppid;
     int errors;
     char first[REASON_LEN]; /* the first error, "kind at func (file:line)" */
+    /* the error block being read */
+    char header[256], frame[512];
+    bool in_block, student;
 };
 
 /* true when the frame's "(file.c:N)" names a file of the submission. */
@@ -175,85 +179,105 @@ static bool student_frame(const char *frame, const char *srcdir)
 }
 
 /* Records the error block just read, if it is the first worth reporting. */
-static void vg_block(struct vglog *v, const char *header, const char *frame)
+static void vg_block(struct vglog *v)
 {
     const char *record;
     int keep;
 
-    if (v->first[0] || !frame[0] || strncmp(header, "Process terminating", 19) == 0)
+    v->in_block = false;
+    if (v->first[0] || !v->frame[0] || strncmp(v->header, "Process terminating", 19) == 0)
         return;
-    record = strstr(header, " in loss record");
-    keep = record ? (int)(record - header) : (int)strlen(header);
-    snprintf(v->first, sizeof(v->first), "%.*s at %s", keep, header, frame);
+    record = strstr(v->header, " in loss record");
+    keep = record ? (int)(record - v->header) : (int)strlen(v->header);
+    snprintf(v->first, sizeof(v->first), "%.*s at %s", keep, v->header, v->frame);
 }
 
-static void parse_vglog(const char *path, const char *srcdir, struct vglog *v)
+/* One line of process v's log, without its "==PID== " head. Errors only
+ * add up: a line that the code under test added can never take one away. */
+static void vg_line(struct vglog *v, const char *body, const char *srcdir)
 {
-    char *text = read_text(path, 1 << 20, NULL);
-    char header[256] = "", frame[512] = "";
-    bool in_block = false, student = false;
+    int errors;
+    long ppid;
 
-    memset(v, 0, sizeof(*v));
-    if (!text)
+    if (strncmp(body, "   at ", 6) == 0 || strncmp(body, "   by ", 6) == 0) {
+        const char *f = strchr(body, ':');
+
+        if (!v->in_block || !f || v->student)
+            return;
+        if (student_frame(f, srcdir)) {
+            snprintf(v->frame, sizeof(v->frame), "%s", f + 2);
+            v->student = true;
+        } else if (!v->frame[0] && strstr(f, ".c:")) {
+            snprintf(v->frame, sizeof(v->frame), "%s", f + 2);
+        }
         return;
+    }
+    if (v->in_block)
+        vg_block(v);
+    if (sscanf(body, "Parent PID: %ld", &ppid) == 1) {
+        if (!v->ppid)
+            v->ppid = ppid;
+        return;
+    }
+    if (sscanf(body, "ERROR SUMMARY: %d", &errors) == 1) {
+        if (errors > v->errors)
+            v->errors = errors;
+        return;
+    }
+    /* Valgrind's options changed from inside the program (a client
+     * request): nothing it found afterwards can be trusted */
+    if (strncmp(body, "Handling new value", 18) == 0) {
+        v->errors++;
+        if (!v->first[0])
+            snprintf(v->first, sizeof(v->first), "%s",
+                     "Valgrind's options were changed from inside the program");
+        return;
+    }
+    if (body[0] && body[0] != ' ') {
+        snprintf(v->header, sizeof(v->header), "%s", body);
+        v->frame[0] = '\0';
+        v->student = false;
+        v->in_block = true;
+    }
+}
+
+/* Splits Valgrind's log (text, which this changes) by process into *logs
+ * (malloc'd; the caller frees it); how many processes, or -1 when memory
+ * ran out. */
+static int read_vglog(char *text, const char *srcdir, struct vglog **logs)
+{
+    int n = 0, cap = 0, last = -1;
+
+    *logs = NULL;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        char *body = strstr(line, "== ");
+        char *body;
         long pid;
+        int i = last;
 
-        if (sscanf(line, "==%ld==", &pid) != 1)
+        if (sscanf(line, "==%ld==", &pid) != 1 || pid <= 0 || !(body = strstr(line, "== ")))
             continue;
-        v->pid = pid;
-        body = body ? body + 3 : (char *)"";
-        if (strncmp(body, "   at ", 6) == 0 || strncmp(body, "   by ", 6) == 0) {
-            const char *f = strchr(body, ':');
+        /* a process's lines mostly come together */
+        if (i < 0 || (*logs)[i].pid != pid)
+            for (i = 0; i < n && (*logs)[i].pid != pid; i++)
+                ;
+        if (i == n) {
+            if (n == cap) {
+                struct vglog *more = realloc(*logs, (size_t)(cap + 256) * sizeof(**logs));
 
-            if (!in_block || !f || student)
-                continue;
-            if (student_frame(f, srcdir)) {
-                snprintf(frame, sizeof(frame), "%s", f + 2);
-                student = true;
-            } else if (!frame[0] && strstr(f, ".c:")) {
-                snprintf(frame, sizeof(frame), "%s", f + 2);
+                if (!more)
+                    return -1;
+                *logs = more;
+                cap += 256;
             }
-            continue;
+            memset(&(*logs)[n], 0, sizeof(**logs));
+            (*logs)[n++].pid = pid;
         }
-        if (in_block)
-            vg_block(v, header, frame);
-        in_block = false;
-        if (sscanf(body, "Parent PID: %ld", &v->ppid) == 1 ||
-            sscanf(body, "ERROR SUMMARY: %d", &v->errors) == 1)
-            continue;
-        if (body[0] && body[0] != ' ') {
-            snprintf(header, sizeof(header), "%s", body);
-            frame[0] = '\0';
-            student = false;
-            in_block = true;
-        }
+        last = i;
+        vg_line(&(*logs)[i], body + 3, srcdir);
     }
-    if (in_block)
-        vg_block(v, header, frame);
-    free(text);
-}
-
-static int read_vglogs(const char *dir, const char *srcdir, struct vglog *logs)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    int n = 0;
-
-    if (!d)
-        return 0;
-    while ((ent = readdir(d)) != NULL && n < MAX_LOGS) {
-        char path[PATH_LEN];
-
-        if (strncmp(ent->d_name, "vg.", 3) != 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
-        parse_vglog(path, srcdir, &logs[n]);
-        if (logs[n].pid)
-            n++;
-    }
-    closedir(d);
+    for (int i = 0; i < n; i++)
+        if ((*logs)[i].in_block)
+            vg_block(&(*logs)[i]);
     return n;
 }
 
@@ -279,35 +303,56 @@ static long owner_test(long pid, const struct vglog *logs, int nlogs,
 
 /* What the sandbox (run.c) said about the run, beside the harness's events. */
 struct sandbox_says {
-    long memory_pids[16]; /* process groups stopped for memory (0: the run) */
+    long memory_pids[16]; /* process groups stopped for memory (0: the run,
+                             -1: a process the kernel killed at its limit) */
     int memory_kills;
     long memory_mib;
     long bomb_pids[16]; /* stopped as fork bombs (0: the run, -1: strays) */
     int bombs;
     int bomb_limit;
+    long disk_mib; /* the run was stopped for its disk use at this limit */
+};
+
+/* What the events say of each test. */
+struct test_events {
+    long pid;      /* its process, as the harness reported it (the pid the
+                      tests and Valgrind see) */
+    long from;     /* the process that sent its "begin", as the kernel says */
+    bool twice;    /* a second "begin": something else wrote events */
+    bool ended;    /* a valid "end" from that same process */
+    bool exited;   /* the harness saw exit() in its process */
 };
 
 /*
  * The events of a run: the harness's (begin, end, exit of each test), which
- * the code under test could also write, and the sandbox's. An "end" counts
- * only with the token that only the harness can make (token.h).
+ * the code under test could also write, and the sandbox's. Each line comes
+ * headed by the pid of the process that sent it, which the kernel vouches
+ * for (-1: the sandbox's own notes). An "end" counts only from the process
+ * that sent the test's "begin", and only with the token that only the
+ * harness can make (token.h).
  */
-static void read_events(const char *path, const unsigned char *key, struct exercise *e,
-                        long *pids, bool *ended, bool *exited, struct sandbox_says *box)
+static void read_events(char *text, const unsigned char *key, struct exercise *e,
+                        struct test_events *ev, struct sandbox_says *box)
 {
-    char *text = read_text(path, 1 << 20, NULL);
-
-    if (!text)
-        return;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         char what[16], name[NAME_LEN], kind[32], thing[PATH_LEN];
-        long pid, mib;
+        long from, pid, mib;
+        int skip = 0;
         struct test *t;
+        struct test_events *te;
+        unsigned long long token;
 
+        if (sscanf(line, "%ld %n", &from, &skip) != 1 || !skip)
+            continue;
+        line += skip;
         if (sscanf(line, "memory - %ld %ld", &pid, &mib) == 2) {
             if (box->memory_kills < 16)
                 box->memory_pids[box->memory_kills++] = pid;
             box->memory_mib = mib;
+            continue;
+        }
+        if (sscanf(line, "disk - %ld %ld", &pid, &mib) == 2) {
+            box->disk_mib = mib;
             continue;
         }
         if (sscanf(line, "processes - %ld %ld", &pid, &mib) == 2) {
@@ -337,21 +382,27 @@ static void read_events(const char *path, const unsigned char *key, struct exerc
                    e->leftovers[0] ? ", " : "", kind, thing);
             continue;
         }
-        unsigned long long token;
-
-        if (sscanf(line, "%15s %95s %ld", what, name, &pid) != 3 ||
+        if (from <= 0 || sscanf(line, "%15s %95s %ld", what, name, &pid) != 3 ||
             !(t = find_test(e, name)))
             continue;
-        if (strcmp(what, "begin") == 0)
-            pids[t - e->tests] = pid;
-        else if (strcmp(what, "end") == 0 &&
-                 sscanf(line, "end %*s %*d %16llx", &token) == 1 &&
-                 token == token_for(key, t->name, pid))
-            ended[t - e->tests] = true;
-        else if (strcmp(what, "exit") == 0)
-            exited[t - e->tests] = true;
+        te = &ev[t - e->tests];
+        if (strcmp(what, "begin") == 0) {
+            if (te->from)
+                te->twice = true;
+            else {
+                te->from = from;
+                te->pid = pid;
+            }
+        } else if (te->from != from || te->pid != pid) {
+            continue; /* not from the test's own process */
+        } else if (strcmp(what, "end") == 0) {
+            if (sscanf(line, "end %*s %*d %16llx", &token) == 1 &&
+                token == token_for(key, t->name, pid))
+                te->ended = true;
+        } else if (strcmp(what, "exit") == 0) {
+            te->exited = true;
+        }
     }
-    free(text);
 }
 
 static void say(struct test *t, enum verdict v, const char *fmt, const char *detail)
@@ -366,27 +417,52 @@ static void add_line(struct test *t, const char *text)
         append(t->reason, sizeof(t->reason), "%s%s", t->reason[0] ? "\n" : "", text);
 }
 
-void read_results(const char *xml, const char *events, const unsigned char *key,
-                  const char *vgdir, const char *srcdir, double scale,
-                  struct exercise *e)
+void read_results(const struct run_result *r, bool valgrind, const char *srcdir,
+                  double scale, struct exercise *e)
 {
     static struct check_says says[MAX_TESTS];
-    static struct vglog logs[MAX_LOGS];
-    long pids[MAX_TESTS] = {0};
-    bool ended[MAX_TESTS] = {false}, exited[MAX_TESTS] = {false};
+    struct test_events ev[MAX_TESTS];
+    long pids[MAX_TESTS];
     char vgnote[MAX_TESTS][REASON_LEN];
     int vgerrors[MAX_TESTS] = {0};
-    char *text = read_text(xml, 8 << 20, NULL);
-    int nlogs = vgdir ? read_vglogs(vgdir, srcdir, logs) : 0;
+    struct vglog *logs = NULL;
+    int nlogs = 0;
     struct sandbox_says box = {.memory_kills = 0};
-    bool polluted = text && xml_polluted(text);
+    bool polluted = r->xml && xml_polluted(r->xml);
+    const char *vg_unread = NULL; /* why Valgrind's log cannot vouch for a test */
 
     memset(says, 0, sizeof(says));
+    memset(ev, 0, sizeof(ev));
     memset(vgnote, 0, sizeof(vgnote));
-    if (text && !polluted)
-        parse_xml(text, e, says);
-    free(text);
-    read_events(events, key, e, pids, ended, exited, &box);
+    if (r->xml && !polluted) {
+        char *xml = strdup(r->xml);
+
+        if (xml)
+            parse_xml(xml, e, says);
+        free(xml);
+    }
+    if (r->events) {
+        char *events = strdup(r->events);
+
+        if (events)
+            read_events(events, r->key, e, ev, &box);
+        free(events);
+    }
+    for (int i = 0; i < e->ntests; i++)
+        pids[i] = ev[i].pid;
+    if (valgrind && r->valgrind_cut)
+        vg_unread = "Valgrind's log was too long to read to its end (errors by the "
+                    "thousand?): no test that ran under it can pass";
+    else if (valgrind) {
+        char *text = r->valgrind ? strdup(r->valgrind) : NULL;
+
+        nlogs = text ? read_vglog(text, srcdir, &logs) : -1;
+        free(text);
+        if (nlogs < 0) {
+            nlogs = 0;
+            vg_unread = "the grader ran out of memory reading Valgrind's log";
+        }
+    }
     for (int i = 0; i < nlogs; i++) {
         int which;
 
@@ -398,6 +474,12 @@ void read_results(const char *xml, const char *events, const unsigned char *key,
             snprintf(vgnote[which], REASON_LEN, "Valgrind: %s%s", logs[i].first,
                      pids[which] == logs[i].pid ? "" : " (in a child process)");
     }
+    free(logs);
+    if (vg_unread)
+        for (int i = 0; i < e->ntests; i++) {
+            vgerrors[i]++;
+            snprintf(vgnote[i], REASON_LEN, "%s", vg_unread);
+        }
 
     for (int i = 0; i < e->ntests; i++) {
         struct test *t = &e->tests[i];
@@ -421,13 +503,21 @@ void read_results(const char *xml, const char *events, const unsigned char *key,
 
         for (int k = 0; k < box.memory_kills; k++)
             memory = memory || (pids[i] && box.memory_pids[k] == pids[i]) ||
-                     (box.memory_pids[k] == 0 && pids[i] && !s->seen);
+                     (box.memory_pids[k] == 0 && pids[i] && !s->seen) ||
+                     (box.memory_pids[k] == -1 && s->seen &&
+                      strstr(s->message, "Received signal 9"));
+        bool disk = box.disk_mib && pids[i] && !s->seen;
         for (int k = 0; k < box.bombs; k++)
             bomb = bomb || (pids[i] && box.bomb_pids[k] == pids[i]) ||
                    (box.bomb_pids[k] == 0 && pids[i] && !s->seen) ||
                    (box.bomb_pids[k] == -1 && s->seen &&
                     strstr(s->message, "Received signal 9"));
-        if (bomb)
+        if (disk)
+            snprintf(msg, sizeof(msg),
+                     "wrote more than %ld MiB of files and was stopped: look for a "
+                     "write in a loop that never ends",
+                     box.disk_mib);
+        else if (bomb)
             snprintf(msg, sizeof(msg),
                      "started %d processes or more and was stopped: look for a fork() "
                      "in a loop, or a child that returns into the caller's loop",
@@ -442,9 +532,14 @@ void read_results(const char *xml, const char *events, const unsigned char *key,
                 "no result can be trusted: Check's log holds text that Check did not "
                 "write (the code under test wrote into it: did it close the test "
                 "program's standard output?)");
-        } else if ((memory || bomb) && (!s->seen || strcmp(s->result, "success") != 0)) {
+        } else if ((memory || bomb || disk) &&
+                   (!s->seen || strcmp(s->result, "success") != 0)) {
             say(t, V_CRASH, "%s", msg);
-        } else if (!s->seen && events && pids[i]) {
+        } else if (ev[i].twice) {
+            say(t, V_FAIL, "%s",
+                "two processes announced this test: something other than the "
+                "harness wrote the test program's events, so nothing of it counts");
+        } else if (!s->seen && pids[i]) {
             say(t, V_CRASH, "%s",
                 "the test program itself was killed while this test ran: did the "
                 "code under test kill its parent or its process group?");
@@ -454,7 +549,7 @@ void read_results(const char *xml, const char *events, const unsigned char *key,
         } else if (strcmp(s->result, "success") == 0) {
             /* Check saw a process that ended with status 0; only the token
              * says the test itself got to its end */
-            if (!ended[i])
+            if (!ev[i].ended)
                 say(t, V_EXIT, "%s",
                     "the test's process ended before the test finished: the code "
                     "under test called _exit() or exec() in the caller's process");
@@ -479,7 +574,7 @@ void read_results(const char *xml, const char *events, const unsigned char *key,
         } else if (sscanf(s->message, "Early exit with return value %d", &code) == 1) {
             if (code == VALGRIND_EXIT && vgerrors[i])
                 say(t, V_VALGRIND, "%s", vgnote[i]);
-            else if (code == EARLY_EXIT || exited[i])
+            else if (code == EARLY_EXIT || ev[i].exited)
                 say(t, V_EXIT, "%s",
                     "the code under test called exit() in the test's own process: "
                     "library code returns, it never exits");
@@ -520,6 +615,10 @@ void read_results(const char *xml, const char *events, const unsigned char *key,
             break;
         }
     }
+    if (box.disk_mib)
+        append(e->note, sizeof(e->note),
+               "%sthe tests wrote more than %ld MiB of files and were stopped",
+               e->note[0] ? "; " : "", box.disk_mib);
 }
 
 /* The declared tests of an exercise read from its sources (GRADED_TEST and

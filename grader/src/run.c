@@ -14,11 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/mount.h>
 #include <sys/file.h>
+#include <sys/statfs.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -76,19 +79,20 @@
 #define SANDBOX_MEMORY_MIN (3072L << 20)
 /* Seconds between two looks at the run's memory. */
 #define WATCH_INTERVAL 0.05
-/* Largest file a test may write. */
-#define SANDBOX_FSIZE (1024L * 1024 * 1024)
+/* What the places a run writes in may hold, all together, and so the
+ * largest file it may write. */
+#define SANDBOX_DISK (512L << 20)
+#define SANDBOX_FSIZE SANDBOX_DISK
 /* First of the user ids that runs as root give to the tests. */
 #define SANDBOX_UID_BASE 61000
 #define SANDBOX_UID_SPAN 4000
 
-static bool use_namespace = false;
+static bool use_namespace = false; /* runs get namespaces of their own */
+static bool use_userns = false;    /* through a user namespace (not root) */
 static uid_t sandbox_uid;
 static uid_t uid_claimed; /* sandbox_uid when this grader holds its lock */
 static uid_t tests_uid;   /* a worker's own user for its tests, 0 for none */
 static uid_t run_uid;     /* the user of the run being made or watched */
-static char cgroup_base[128]; /* where runs get a pids cgroup, "" for none */
-static char cpu_base[128];    /* where they get a cpu cgroup (v1), "" for none */
 static long memory_max;       /* bytes; see sandbox_init */
 
 bool sandbox_is_namespace(void)
@@ -182,76 +186,44 @@ static void drop_privileges(void)
     }
 }
 
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE /* Linux 6.2; older headers lack it */
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
-#endif
-
-/* The top of the grader's work area (TMPDIR/grade-XXXXXX) that path is in,
- * or path itself. */
-static void work_area(const char *path, char *top, size_t size)
-{
-    const char *g = NULL, *end;
-
-    for (const char *p = strstr(path, "/grade-"); p; p = strstr(p + 1, "/grade-"))
-        g = p; /* the last one: TMPDIR itself may hold the word */
-    end = g ? strchr(g + 1, '/') : NULL;
-
-    if (g && end)
-        snprintf(top, size, "%.*s", (int)(end - path), path);
-    else
-        snprintf(top, size, "%s", path);
-}
+/* The places where every user may write, private to a run in a namespace. */
+static const char *const scratch[] = {"/tmp", "/var/tmp", "/dev/shm", NULL};
 
 /*
- * Landlock (Linux 5.13 and later, no privilege needed): the program and all
- * it starts may write only in the grader's work area and in the scratch
- * places (/tmp, /var/tmp, /dev/shm), /dev and /proc. So the code under test
- * cannot edit the course's tests or the checkout it came from, even when it
- * runs as the user who owns them. Best effort: without Landlock, nothing.
+ * Confines the program to what it needs (landlock.c): the system, the
+ * folders lim names (for a test run, its own folder) and /dev/shm, which
+ * POSIX shared memory and semaphores need: with a namespace the run's own,
+ * without one shared with the machine.
  */
-static void restrict_writes(const char *cwd)
+static void confine(const struct run_limits *lim, const char *cwd)
 {
-    __u64 write_rights = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
-                         LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
-                         LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
-                         LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
-                         LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
-    struct landlock_ruleset_attr attr = {0};
-    char top[PATH_LEN];
-    const char *allowed[] = {top, "/tmp", "/var/tmp", "/dev/shm", "/dev", "/proc", NULL};
-    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
-                       LANDLOCK_CREATE_RULESET_VERSION);
-    int ruleset;
+    const char *write[16];
+    int n = 0;
 
-    if (abi < 1 || getenv("GRADER_NO_LANDLOCK"))
-        return;
-    if (abi >= 2)
-        write_rights |= LANDLOCK_ACCESS_FS_REFER;
-    if (abi >= 3)
-        write_rights |= LANDLOCK_ACCESS_FS_TRUNCATE;
-    attr.handled_access_fs = write_rights;
-    ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
-    if (ruleset < 0)
-        return;
-    work_area(cwd, top, sizeof(top));
-    for (int i = 0; allowed[i]; i++) {
-        struct landlock_path_beneath_attr rule = {.allowed_access = write_rights};
-
-        rule.parent_fd = open(allowed[i], O_PATH | O_CLOEXEC);
-        if (rule.parent_fd < 0)
-            continue;
-        syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
-        close(rule.parent_fd);
+    for (int i = 0; lim->confine.write && lim->confine.write[i] && n < 10; i++)
+        write[n++] = lim->confine.write[i];
+    if (lim->scratch_cwd)
+        write[n++] = cwd;
+    /* /tmp and /var/tmp are not among them: with a namespace the grader's
+     * work area is bound back there, and the run must not write in the
+     * other exercises' part of it */
+    write[n++] = "/dev/shm";
+    write[n] = NULL;
+    if (landlock_confine(&(struct confinement){lim->confine.run, write}) < 0) {
+        perror("grade: cannot confine the run (Landlock)");
+        _exit(125);
     }
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
-        syscall(SYS_landlock_restrict_self, ruleset, 0);
-    close(ruleset);
 }
 
-static void exec_program(char *const argv[], char *const envp[], const char *cwd)
+static void exec_program(char *const argv[], char *const envp[], const char *cwd,
+                         const struct run_limits *lim)
 {
     drop_privileges();
-    restrict_writes(cwd);
+    confine(lim, cwd);
+    if (seccomp_no_network() < 0) {
+        perror("grade: cannot keep the run off the network (seccomp)");
+        _exit(125);
+    }
     execve(argv[0], argv, envp);
     fprintf(stderr, "grade: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(126);
@@ -281,87 +253,124 @@ static void note_event(const char *fmt, ...)
     if (in_jail) {
         while (write(CHANNEL_EVENTS_FD, line, (size_t)n) < 0 && errno == EINTR)
             ;
-    } else if (notes_len + (size_t)n < sizeof(notes)) {
-        memcpy(notes + notes_len, line, (size_t)n + 1);
-        notes_len += (size_t)n;
+    } else if (notes_len + (size_t)n + 3 < sizeof(notes)) {
+        /* headed like the lines from the events socket: -1 for no process */
+        memcpy(notes + notes_len, "-1 ", 3);
+        memcpy(notes + notes_len + 3, line, (size_t)n + 1);
+        notes_len += (size_t)n + 3;
     }
 }
 
-/* The places where every user may write, private to a run as root. */
-static const char *const scratch[] = {"/tmp", "/var/tmp", "/dev/shm", NULL};
-
 /*
- * In the run's own mount namespace, gives /tmp, /var/tmp and /dev/shm fresh
- * tmpfs mounts, so that what the tests leave there (files, FIFOs, shared
- * memory objects, semaphores, with or without the run's prefix) dies with the
- * namespace and cannot touch another run. The work area of the grader, when
- * it is under one of them (/tmp/grade-XXXXXX), is bound back in place.
- * Best effort: a place that cannot be mounted stays shared.
+ * In the run's own mount namespace, one fresh tmpfs of SANDBOX_DISK serves
+ * every place the run may write in: mounted on /tmp, and folders of it bound
+ * on /var/tmp and /dev/shm and, for a test run, on the run's own folder
+ * (cwd). What the tests leave there (files, FIFOs, shared memory objects,
+ * semaphores, with or without the run's prefix) cannot touch another run,
+ * is bounded in total, and dies with the namespace. The grader's work area,
+ * when it is under /tmp or /var/tmp, is bound back in place.
+ * Returns 0, or -1 when a mount failed (the run must not go on half-made).
  */
-static void private_scratch(const char *cwd)
+#define SCRATCH_SHM "/tmp/.grade-shm"
+#define SCRATCH_VAR "/tmp/.grade-var-tmp"
+#define SCRATCH_RUN "/tmp/.grade-run"
+
+static int bind_dir(const char *from, const char *to, mode_t mode)
 {
-    for (int i = 0; scratch[i]; i++) {
+    if (mkdir(from, mode) < 0 || chmod(from, mode) < 0)
+        return -1;
+    return mount(from, to, NULL, MS_BIND, NULL);
+}
+
+static int private_scratch(const char *cwd, const struct run_limits *lim)
+{
+    char keep[PATH_LEN] = "", opts[64];
+    int fd = -1;
+
+    /* the top folder of the work area, when it is in a place about to be
+     * covered: kept open, to be bound back on top */
+    for (int i = 0; i < 2; i++) {
         size_t n = strlen(scratch[i]);
-        char keep[PATH_LEN] = "", from[64];
-        int fd = -1;
 
         if (strncmp(cwd, scratch[i], n) == 0 && cwd[n] == '/') {
             const char *end = strchr(cwd + n + 1, '/');
 
-            snprintf(keep, sizeof(keep), "%.*s", end ? (int)(end - cwd) : (int)strlen(cwd),
-                     cwd);
+            snprintf(keep, sizeof(keep), "%.*s",
+                     end ? (int)(end - cwd) : (int)strlen(cwd), cwd);
             if ((fd = open(keep, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-                continue;
-        }
-        if (mount("tmpfs", scratch[i], "tmpfs", MS_NOSUID | MS_NODEV,
-                  "mode=1777,size=1g,nr_inodes=65536") < 0) {
-            if (fd >= 0)
-                close(fd);
-            continue;
-        }
-        if (fd >= 0) {
-            snprintf(from, sizeof(from), "/proc/self/fd/%d", fd);
-            if (mkdir(keep, 0755) < 0 || mount(from, keep, NULL, MS_BIND | MS_REC, NULL) < 0)
-                umount2(scratch[i], MNT_DETACH); /* back to the shared one */
-            close(fd);
+                return -1;
         }
     }
+    snprintf(opts, sizeof(opts), "mode=1777,size=%ldk,nr_inodes=65536",
+             (long)(SANDBOX_DISK >> 10));
+    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0 ||
+        bind_dir(SCRATCH_SHM, "/dev/shm", 01777) < 0 ||
+        bind_dir(SCRATCH_VAR, "/var/tmp", 01777) < 0)
+        goto fail;
+    if (fd >= 0) {
+        char from[64];
+
+        snprintf(from, sizeof(from), "/proc/self/fd/%d", fd);
+        if (mkdir(keep, 0755) < 0 || mount(from, keep, NULL, MS_BIND | MS_REC, NULL) < 0)
+            goto fail;
+        close(fd);
+        fd = -1;
+    }
+    if (lim->scratch_cwd) {
+        if (bind_dir(SCRATCH_RUN, cwd, 0700) < 0 ||
+            (geteuid() == 0 && chown(cwd, run_uid, (gid_t)run_uid) < 0))
+            goto fail;
+    }
+    /* the program starts in the folder now on top */
+    return chdir(cwd);
+fail:
+    if (fd >= 0)
+        close(fd);
+    return -1;
 }
 
-/* Reports what the run left in its private scratch places. */
-static void report_scratch(const char *cwd)
+/* Reports what the run left in folder dir of its private scratch: a
+ * scratch place (where is its name), or the run's own folder (where NULL:
+ * entries named alone, as main.c names what it finds there without a
+ * namespace). */
+static void report_place(const char *dir, const char *where)
 {
-    for (int i = 0; scratch[i]; i++) {
-        DIR *d = opendir(scratch[i]);
-        struct dirent *e;
-        size_t n = strlen(scratch[i]);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    bool shm = where && strcmp(where, "/dev/shm") == 0;
 
-        if (!d)
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[PATH_LEN];
+        struct stat st;
+        const char *name = e->d_name;
+        bool sem = shm && strncmp(name, "sem.", 4) == 0;
+
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+            strncmp(name, ".grade-", 7) == 0 || strncmp(name, "grade-", 6) == 0)
             continue;
-        while ((e = readdir(d)) != NULL) {
-            char path[PATH_LEN];
-            struct stat st;
-            const char *name = e->d_name;
-            bool sem = i == 2 && strncmp(name, "sem.", 4) == 0;
-
-            if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", scratch[i], name);
-            /* the grader's own work area, bound in */
-            if (strncmp(cwd, path, strlen(path)) == 0 && cwd[strlen(path)] == '/' &&
-                strlen(path) > n)
-                continue;
-            if (lstat(path, &st) < 0)
-                continue;
-            if (i == 2)
-                note_event("leftover - 0 %s /%s\n",
-                           sem ? "semaphore" : "shared-memory-object", name + (sem ? 4 : 0));
-            else
-                note_event("leftover - 0 %s %s\n",
-                           S_ISFIFO(st.st_mode) ? "FIFO" : "file", path);
-        }
-        closedir(d);
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        if (lstat(path, &st) < 0)
+            continue;
+        if (shm)
+            note_event("leftover - 0 %s /%s\n",
+                       sem ? "semaphore" : "shared-memory-object", name + (sem ? 4 : 0));
+        else if (where)
+            note_event("leftover - 0 %s %s/%s\n", S_ISFIFO(st.st_mode) ? "FIFO" : "file",
+                       where, name);
+        else
+            note_event("leftover - 0 file %s\n", name);
     }
+    closedir(d);
+}
+
+static void report_scratch(const char *cwd, const struct run_limits *lim)
+{
+    for (int i = 0; scratch[i]; i++)
+        report_place(scratch[i], scratch[i]);
+    if (lim->scratch_cwd)
+        report_place(cwd, NULL);
 }
 
 /* true when pid is gone or its state is one of the letters in states */
@@ -403,7 +412,7 @@ static int count_namespace(void)
 
 /* pid 1 of the namespace: start the program, reap everything, report. */
 static void be_init(char *const argv[], char *const envp[], const char *cwd,
-                    int status_fd)
+                    const struct run_limits *lim, int status_fd)
 {
     pid_t main_pid;
     int status = 0;
@@ -415,20 +424,23 @@ static void be_init(char *const argv[], char *const envp[], const char *cwd,
     /* a /proc of this namespace, so that /proc/PID means the pids the tests
      * see; private, so that the mount does not reach the rest of the machine */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
+        private_scratch(cwd, lim) < 0) {
+        perror("grade: cannot make the run's private places");
         _exit(125);
-    private_scratch(cwd);
+    }
     main_pid = fork();
 
     if (main_pid < 0)
         _exit(125);
     if (main_pid == 0) {
         close(status_fd);
-        exec_program(argv, envp, cwd);
+        exec_program(argv, envp, cwd, lim);
     }
-    /* init only writes events: the log and the key are the program's */
+    /* init only writes events: the logs and the key are the program's */
     close(CHANNEL_XML_FD);
     close(CHANNEL_KEY_FD);
+    close(CHANNEL_VALGRIND_FD);
     for (;;) {
         int st;
         pid_t p = wait(&st);
@@ -444,7 +456,7 @@ static void be_init(char *const argv[], char *const envp[], const char *cwd,
         /* what is still alive here dies with us: count it for the report */
         int report[2] = {status, count_namespace()};
 
-        report_scratch(cwd);
+        report_scratch(cwd, lim);
         if (write(status_fd, report, sizeof(report)) < 0)
             _exit(125);
     }
@@ -474,17 +486,39 @@ static long user_processes(void)
     return n;
 }
 
-static void join_cgroup(const char *cgroup)
+/* Writes text to a file of /proc in one write, as its maps want. */
+static int write_proc(const char *path, const char *text)
 {
-    char path[PATH_LEN];
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    ssize_t n;
 
-    snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
-    write_text(path, "0\n");
+    if (fd < 0)
+        return -1;
+    n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* As a normal user: a user namespace of the process's own, in which the
+ * user stays who it is and may make the other namespaces. */
+static int enter_userns(void)
+{
+    char map[64];
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+
+    if (unshare(CLONE_NEWUSER) < 0 || write_proc("/proc/self/setgroups", "deny") < 0)
+        return -1;
+    snprintf(map, sizeof(map), "%ld %ld 1\n", (long)uid, (long)uid);
+    if (write_proc("/proc/self/uid_map", map) < 0)
+        return -1;
+    snprintf(map, sizeof(map), "%ld %ld 1\n", (long)gid, (long)gid);
+    return write_proc("/proc/self/gid_map", map);
 }
 
 static void be_jail(char *const argv[], char *const envp[], const char *cwd,
                     const struct run_limits *lim, int out_fd, int status_fd,
-                    const int *channel, const char *cgroup, const char *cpu_cgroup)
+                    const int *channel, const struct run_cgroups *cg)
 {
     int null_fd = open("/dev/null", O_RDONLY);
     pid_t worker = getppid();
@@ -504,42 +538,41 @@ static void be_jail(char *const argv[], char *const envp[], const char *cwd,
      * them open across exec) */
     if (channel && (dup2(channel[0], CHANNEL_XML_FD) < 0 ||
                     dup2(channel[1], CHANNEL_EVENTS_FD) < 0 ||
-                    dup2(channel[2], CHANNEL_KEY_FD) < 0))
+                    dup2(channel[2], CHANNEL_KEY_FD) < 0 ||
+                    (channel[3] >= 0 && dup2(channel[3], CHANNEL_VALGRIND_FD) < 0)))
         _exit(125);
     if (chdir(cwd) < 0)
         _exit(125);
     set_limit(RLIMIT_CORE, 0);
     set_limit(RLIMIT_FSIZE, SANDBOX_FSIZE);
     set_limit(RLIMIT_CPU, (rlim_t)(lim->wall * 2 + 10));
-    if (cgroup[0])
-        join_cgroup(cgroup);
-    if (cpu_cgroup[0])
-        join_cgroup(cpu_cgroup);
+    cgroups_join(cg);
     if (geteuid() == 0)
-        set_limit(RLIMIT_NPROC, cgroup[0] ? SANDBOX_NPROC_USER : SANDBOX_NPROC);
+        set_limit(RLIMIT_NPROC, cg->pids[0] ? SANDBOX_NPROC_USER : SANDBOX_NPROC);
     else /* the limit counts all of the user's processes: ours come on top */
         set_limit(RLIMIT_NPROC, (rlim_t)(user_processes() + SANDBOX_NPROC));
     if (use_namespace) {
         pid_t init;
 
-        /* a PID namespace, so that everything dies with its init; an IPC
-         * namespace, so that System V objects and POSIX message queues die
-         * with it too */
-        if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC) < 0 &&
-            unshare(CLONE_NEWPID | CLONE_NEWNS) < 0)
+        /* as a normal user, a user namespace first, which lets it make the
+         * others; a PID namespace, so that everything dies with its init;
+         * an IPC namespace, so that System V objects and POSIX message
+         * queues die with it too; a network namespace with no network */
+        if ((use_userns && enter_userns() < 0) ||
+            unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET) < 0)
             _exit(125);
         init = fork();
 
         if (init < 0)
             _exit(125);
         if (init == 0)
-            be_init(argv, envp, cwd, status_fd);
+            be_init(argv, envp, cwd, lim, status_fd);
         /* the jail waits for init so that its group outlives nothing */
         while (waitpid(init, NULL, 0) < 0 && errno == EINTR)
             ;
         _exit(0);
     }
-    exec_program(argv, envp, cwd);
+    exec_program(argv, envp, cwd, lim);
 }
 
 /* Kills every process whose parent is this one (orphans reparented to us as
@@ -610,15 +643,32 @@ static void keep_output(struct run_result *r, const char *buf, size_t n, size_t 
 /* One process of the run, as the watchdog sees it. */
 struct proc {
     pid_t pid, ppid, pgrp;
-    long pages; /* resident, not shared with files */
+    long bytes; /* resident: its own, and shared memory it maps */
 };
 
-/* Reads pid's parent, process group and private resident pages. */
+/* Resident anonymous and shared memory (shm, tmpfs, memfd) that pid maps,
+ * in bytes. A mapping two processes share counts for each. */
+static long proc_memory(pid_t pid)
+{
+    char path[64], line[128];
+    long kib, total = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+    if (!(f = fopen(path, "re")))
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "RssAnon: %ld", &kib) == 1 || sscanf(line, "RssShmem: %ld", &kib) == 1)
+            total += kib << 10;
+    fclose(f);
+    return total;
+}
+
+/* Reads pid's parent, process group and memory. */
 static bool read_proc(pid_t pid, struct proc *p)
 {
     char path[64], buf[512], *q;
     FILE *f;
-    long size, resident, shared;
     int ok;
 
     snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
@@ -631,13 +681,7 @@ static bool read_proc(pid_t pid, struct proc *p)
     p->pid = pid;
     if (sscanf(q + 2, "%*c %d %d", &p->ppid, &p->pgrp) != 2)
         return false;
-    p->pages = 0;
-    snprintf(path, sizeof(path), "/proc/%ld/statm", (long)pid);
-    if ((f = fopen(path, "re")) != NULL) {
-        if (fscanf(f, "%ld %ld %ld", &size, &resident, &shared) == 3)
-            p->pages = resident - shared;
-        fclose(f);
-    }
+    p->bytes = proc_memory(pid);
     return true;
 }
 
@@ -800,7 +844,6 @@ static bool stop_fork_bomb(pid_t jail, int count)
 
 static int scan_run(pid_t jail, long *bytes)
 {
-    long page = sysconf(_SC_PAGESIZE);
     pid_t self = getpid();
     DIR *d = opendir("/proc");
     struct dirent *e;
@@ -862,19 +905,83 @@ static int scan_run(pid_t jail, long *bytes)
     }
     for (int i = 0; i < n; i++)
         if (member[i]) {
-            *bytes += procs[i].pages * page;
+            *bytes += procs[i].bytes;
             count++;
         }
     return count;
 }
 
-static bool watch_run(pid_t jail, long *peak)
+/*
+ * Without a memory cgroup: the bytes held by the memfd files that the run's
+ * processes have open (each file once), which no mapping need show. Files
+ * in /dev/shm and /tmp count as disk (run_disk).
+ */
+static long memfd_bytes(void)
 {
-    long page = sysconf(_SC_PAGESIZE), total, worst = 0;
+    ino_t seen[256];
+    int nseen = 0;
+    long total = 0;
+
+    for (int i = 0; i < nprocs; i++) {
+        char dir[64];
+        DIR *d;
+        struct dirent *e;
+
+        if (!member[i])
+            continue;
+        snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)procs[i].pid);
+        if (!(d = opendir(dir)))
+            continue;
+        while ((e = readdir(d)) != NULL) {
+            char path[PATH_LEN], target[64];
+            ssize_t n;
+            struct stat st;
+            bool counted = false;
+
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            n = readlink(path, target, sizeof(target) - 1);
+            if (n < 7 || strncmp(target, "/memfd:", 7) != 0 || stat(path, &st) < 0)
+                continue;
+            for (int k = 0; k < nseen && !counted; k++)
+                counted = seen[k] == st.st_ino;
+            if (counted)
+                continue;
+            if (nseen < 256)
+                seen[nseen++] = st.st_ino;
+            total += (long)st.st_blocks * 512;
+        }
+        closedir(d);
+    }
+    return total;
+}
+
+static bool watch_run(pid_t jail, const struct run_cgroups *cg, long *peak)
+{
+    static long memfd_total;
+    static unsigned ticks;
+    static pid_t last_jail;
+    static double grace_until; /* after a test's group was killed */
+    long total, worst = 0, counted;
     pid_t worst_group = 0;
     int n, count = scan_run(jail, &total);
 
     n = nprocs;
+    if (jail != last_jail) { /* a new run */
+        last_jail = jail;
+        ticks = 0;
+        memfd_total = 0;
+        grace_until = 0;
+    }
+    /* the kernel's count, where there is one: it sees shared memory that no
+     * process maps any longer (files in tmpfs, memfd) */
+    if ((counted = cgroups_memory(cg)) >= 0) {
+        total = counted;
+    } else {
+        /* a tenth as often: it looks at every descriptor of the run */
+        if (ticks++ % 10 == 0)
+            memfd_total = memfd_bytes();
+        total += memfd_total;
+    }
     if (total > *peak)
         *peak = total;
     if (count >= FORK_BOMB)
@@ -890,12 +997,16 @@ static bool watch_run(pid_t jail, long *peak)
             continue;
         for (int j = 0; j < n; j++)
             if (member[j] && procs[j].pgrp == procs[i].pgrp)
-                group += procs[j].pages * page;
+                group += procs[j].bytes;
         if (group > worst) {
             worst = group;
             worst_group = procs[i].pgrp;
         }
     }
+    /* the kernel's count falls some time after a group was killed: the run
+     * as a whole is stopped only when its processes' own still say so */
+    if ((!worst_group || worst_group == jail) && counted >= 0 && now_seconds() < grace_until)
+        return false;
     if (!worst_group || worst_group == jail) {
         note_event("memory - 0 %ld\n", memory_max >> 20);
         kill(-jail, SIGKILL);
@@ -903,36 +1014,8 @@ static bool watch_run(pid_t jail, long *peak)
     }
     note_event("memory - %ld %ld\n", inner_pid(worst_group), memory_max >> 20);
     kill(-worst_group, SIGKILL);
+    grace_until = now_seconds() + 1.0;
     return false;
-}
-
-/* A cgroup of its own for one run under base, when the machine offers one;
- * with pids_max processes at most when it is not 0. */
-static void make_cgroup(const char *base, int pids_max, char *path, size_t size)
-{
-    static int serial;
-    char file[PATH_LEN + 16], value[32];
-
-    path[0] = '\0';
-    if (!base[0])
-        return;
-    snprintf(path, size, "%s/grade-%ld-%d", base, (long)getpid(), serial++);
-    if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-        path[0] = '\0';
-        return;
-    }
-    snprintf(file, sizeof(file), "%s/pids.max", path);
-    snprintf(value, sizeof(value), "%d\n", pids_max);
-    if (pids_max && write_text(file, value) < 0) {
-        rmdir(path);
-        path[0] = '\0';
-    }
-}
-
-static void remove_cgroup(const char *path)
-{
-    for (int i = 0; path[0] && i < 100 && rmdir(path) < 0 && errno == EBUSY; i++)
-        usleep(2000);
 }
 
 /*
@@ -1058,11 +1141,71 @@ void sandbox_sweep(void)
         each_own_entry(remove_entry, NULL);
 }
 
-/* A pipe the worker reads a result channel from, into a capped buffer. */
+/*
+ * The disk a run uses: with a namespace, what its one scratch tmpfs holds
+ * (seen through its init's root); without, the size of its folder and of
+ * what its user made anew in the shared places. The watchdog stops a run at
+ * SANDBOX_DISK, with a verdict that says so, before the machine's disk
+ * fills (with a namespace the tmpfs is full there anyway).
+ */
+static long disk_bytes;
+
+static int add_size(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)flag;
+    (void)ftw;
+    disk_bytes += (long)st->st_blocks * 512;
+    return 0;
+}
+
+static void add_new_entry(const char *place, const char *name, const struct stat *st,
+                          void *arg)
+{
+    const struct seen *s = arg;
+    unsigned long h = name_hash(place, name);
+    char path[PATH_LEN];
+
+    if (bsearch(&h, s->hash, (size_t)s->n, sizeof(h), by_value))
+        return;
+    if (!S_ISDIR(st->st_mode)) {
+        disk_bytes += (long)st->st_blocks * 512;
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/%s", place, name);
+    nftw(path, add_size, 16, FTW_PHYS | FTW_MOUNT);
+}
+
+static long run_disk(pid_t jail, const char *cwd, const struct seen *seen)
+{
+    disk_bytes = 0;
+    if (use_namespace) {
+        char root[64];
+        struct statfs fs;
+
+        for (int i = 0; i < nprocs; i++)
+            if (member[i] && procs[i].ppid == jail) {
+                snprintf(root, sizeof(root), "/proc/%ld/root/tmp", (long)procs[i].pid);
+                if (statfs(root, &fs) == 0)
+                    return (long)((fs.f_blocks - fs.f_bfree) * (unsigned long)fs.f_bsize);
+            }
+        return 0;
+    }
+    nftw(cwd, add_size, 16, FTW_PHYS | FTW_MOUNT);
+    if (seen)
+        each_own_entry(add_new_entry, (void *)seen);
+    return disk_bytes;
+}
+
+/* A channel the worker reads results from, into a capped buffer: a pipe,
+ * or a socket whose every line is kept with the pid of the process that
+ * sent it, as the kernel vouches for it (SCM_CREDENTIALS). */
 struct sink {
     int fd; /* -1 once closed */
     char *buf;
     size_t len, cap;
+    bool cut;    /* bytes were dropped past the cap */
+    bool sender; /* a socket: "PID line" for each line received */
 };
 
 static void close_sink(struct sink *s)
@@ -1072,14 +1215,74 @@ static void close_sink(struct sink *s)
     s->fd = -1;
 }
 
-/* Reads what is in s's pipe now (its end is non-blocking); closes it at end
- * of file. What does not fit in the cap is read and dropped. */
+/* One message from s's socket into chunk; its sender in *from (0 when the
+ * kernel said nothing). Descriptors a sender passed along are closed. */
+static ssize_t receive(struct sink *s, char *chunk, size_t size, pid_t *from)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(16 * sizeof(int))];
+    } control;
+    struct iovec iov = {chunk, size};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof(control.buf)};
+    ssize_t n = recvmsg(s->fd, &msg, MSG_CMSG_CLOEXEC);
+
+    *from = 0;
+    if (n < 0)
+        return n;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET)
+            continue;
+        if (c->cmsg_type == SCM_CREDENTIALS) {
+            struct ucred u;
+
+            memcpy(&u, CMSG_DATA(c), sizeof(u));
+            *from = u.pid;
+        } else if (c->cmsg_type == SCM_RIGHTS) {
+            size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+            for (size_t i = 0; i < nfds; i++) {
+                int fd;
+
+                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+                close(fd);
+            }
+        }
+    }
+    return n;
+}
+
+/* Appends each line of the n bytes at chunk as "FROM line\n". */
+static void keep_lines(struct sink *s, const char *chunk, size_t n, pid_t from)
+{
+    char head[32];
+    int h = snprintf(head, sizeof(head), "%ld ", (long)from);
+
+    while (n > 0) {
+        const char *nl = memchr(chunk, '\n', n);
+        size_t len = nl ? (size_t)(nl - chunk) : n;
+
+        if (!append_capped(s->buf, &s->len, s->cap, head, (size_t)h) ||
+            !append_capped(s->buf, &s->len, s->cap, chunk, len) ||
+            !append_capped(s->buf, &s->len, s->cap, "\n", 1))
+            s->cut = true;
+        len += nl != NULL;
+        chunk += len;
+        n -= len;
+    }
+}
+
+/* Reads what is in s now (its end is non-blocking); closes it at end of
+ * file. What does not fit in the cap is read and dropped. */
 static void drain_sink(struct sink *s)
 {
     char chunk[65536];
 
     while (s->fd >= 0) {
-        ssize_t n = read(s->fd, chunk, sizeof(chunk));
+        pid_t from = 0;
+        ssize_t n = s->sender ? receive(s, chunk, sizeof(chunk), &from)
+                              : read(s->fd, chunk, sizeof(chunk));
 
         if (n < 0 && errno == EINTR)
             continue;
@@ -1089,41 +1292,58 @@ static void drain_sink(struct sink *s)
             close_sink(s);
             return;
         }
-        append_capped(s->buf, &s->len, s->cap, chunk, (size_t)n);
+        if (s->sender)
+            keep_lines(s, chunk, (size_t)n, from);
+        else if (!append_capped(s->buf, &s->len, s->cap, chunk, (size_t)n))
+            s->cut = true;
     }
 }
 
-static int open_sink(struct sink *s, size_t cap, int *write_end)
+static int open_sink(struct sink *s, size_t cap, bool sender, int *write_end)
 {
-    int p[2];
+    int p[2], on = 1;
 
     s->fd = -1;
     s->len = 0;
     s->cap = cap;
+    s->cut = false;
+    s->sender = sender;
     s->buf = malloc(cap + 1);
-    if (!s->buf || pipe2(p, O_CLOEXEC) < 0)
+    if (!s->buf)
         return -1;
     s->buf[0] = '\0';
+    if (sender ? socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0
+               : pipe2(p, O_CLOEXEC) < 0)
+        return -1;
     s->fd = p[0];
     *write_end = p[1];
+    if (sender && (setsockopt(s->fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
+                   shutdown(s->fd, SHUT_WR) < 0))
+        return -1;
     return fcntl(s->fd, F_SETFL, O_NONBLOCK);
 }
 
 /*
- * The result channels of a test run: pipes for Check's XML log and for the
- * events, whose write ends go to the program, and a pipe holding the key.
- * channel[] gets the program's ends (XML, events, key).
+ * The result channels of a test run: a pipe for Check's XML log, a socket
+ * for the events (each kept with its sender's pid), a pipe holding the key,
+ * and, under Valgrind, a pipe for Valgrind's log. channel[] gets the
+ * program's ends, in the order of the CHANNEL_*_FD numbers.
  */
-static int open_channels(struct sink *xml, struct sink *events, unsigned char *key,
-                         int channel[3])
+struct run_channels {
+    struct sink xml, events, valgrind;
+    unsigned char *key;
+};
+
+static int open_channels(struct run_channels *c, bool valgrind, int channel[CHANNELS])
 {
     int k[2];
 
     /* a key nobody else knows, for the tokens of "end" events (getrandom
      * gives up to 256 bytes whole) */
-    if (open_sink(xml, 8 << 20, &channel[0]) < 0 ||
-        open_sink(events, 1 << 20, &channel[1]) < 0 ||
-        getrandom(key, CHANNEL_KEY_LEN, 0) != CHANNEL_KEY_LEN)
+    if (open_sink(&c->xml, 8 << 20, false, &channel[0]) < 0 ||
+        open_sink(&c->events, 1 << 20, true, &channel[1]) < 0 ||
+        (valgrind && open_sink(&c->valgrind, 64 << 20, false, &channel[3]) < 0) ||
+        getrandom(c->key, CHANNEL_KEY_LEN, 0) != CHANNEL_KEY_LEN)
         return -1;
     /* Check opens its log by name (/proc/self/fd/N), which asks the pipe's
      * owner: the program's user */
@@ -1132,7 +1352,7 @@ static int open_channels(struct sink *xml, struct sink *events, unsigned char *k
     if (pipe2(k, O_CLOEXEC) < 0)
         return -1;
     /* a pipe holds far more than the key: this never blocks */
-    if (write(k[1], key, CHANNEL_KEY_LEN) != CHANNEL_KEY_LEN) {
+    if (write(k[1], c->key, CHANNEL_KEY_LEN) != CHANNEL_KEY_LEN) {
         close(k[0]);
         close(k[1]);
         return -1;
@@ -1145,15 +1365,18 @@ static int open_channels(struct sink *xml, struct sink *events, unsigned char *k
 int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
                   const struct run_limits *lim, struct run_result *r)
 {
-    int out[2] = {-1, -1}, st[2] = {-1, -1}, channel[3] = {-1, -1, -1};
+    int out[2] = {-1, -1}, st[2] = {-1, -1}, channel[CHANNELS] = {-1, -1, -1, -1};
     double deadline, exited_at = 0, next_watch = 0;
     pid_t jail;
     bool done = false;
-    char cgroup[PATH_LEN] = "", cpu_cgroup[PATH_LEN] = "";
+    unsigned ticks = 0;
+    struct run_cgroups cg = {.pids = ""};
     long peak = 0;
     static struct seen seen;
     bool watch_shared = !use_namespace && lim->channels;
-    struct sink xml = {-1, NULL, 0, 0}, events = {-1, NULL, 0, 0};
+    struct run_channels ch = {{-1, NULL, 0, 0, false, false},
+                              {-1, NULL, 0, 0, false, false},
+                              {-1, NULL, 0, 0, false, false}, r->key};
 
     run_uid = lim->tests ? tests_user() : sandbox_user();
     memset(r, 0, sizeof(*r));
@@ -1165,7 +1388,7 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
         goto fail;
     notes_len = 0;
     notes[0] = '\0';
-    if (lim->channels && open_channels(&xml, &events, r->key, channel) < 0)
+    if (lim->channels && open_channels(&ch, lim->valgrind_log, channel) < 0)
         goto fail;
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (watch_shared) {
@@ -1177,28 +1400,29 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
      * run is one scheduling entity, however many sessions its processes make
      * (each setsid() makes a new autogroup, which competes as an equal) */
     run_ns = 0;
-    make_cgroup(cgroup_base, SANDBOX_NPROC, cgroup, sizeof(cgroup));
-    make_cgroup(cpu_base, 0, cpu_cgroup, sizeof(cpu_cgroup));
+    /* best effort: without them, the limits of run.c alone */
+    cgroups_make(&cg, SANDBOX_NPROC, memory_max + memory_max / 4);
     jail = fork();
     if (jail < 0)
         goto fail;
     if (jail == 0) {
         close(out[0]);
         close(st[0]);
-        close_sink(&xml);
-        close_sink(&events);
+        close_sink(&ch.xml);
+        close_sink(&ch.events);
+        close_sink(&ch.valgrind);
         be_jail(argv, envp, cwd, lim, out[1], st[1], lim->channels ? channel : NULL,
-                cgroup, cpu_cgroup);
+                &cg);
     }
     close(out[1]);
     close(st[1]);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < CHANNELS; i++)
         if (channel[i] >= 0)
             close(channel[i]);
     deadline = now_seconds() + lim->wall;
     for (;;) {
-        struct pollfd p[3] = {{out[0], POLLIN, 0}, {xml.fd, POLLIN, 0},
-                              {events.fd, POLLIN, 0}};
+        struct pollfd p[4] = {{out[0], POLLIN, 0}, {ch.xml.fd, POLLIN, 0},
+                              {ch.events.fd, POLLIN, 0}, {ch.valgrind.fd, POLLIN, 0}};
         char buf[65536];
         int status;
         pid_t pid;
@@ -1226,7 +1450,16 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
         }
         if (!done && now >= next_watch) {
             next_watch = now + WATCH_INTERVAL;
-            if (watch_run(jail, &peak)) {
+            bool stop = watch_run(jail, &cg, &peak);
+
+            /* a tenth as often: the disk fills no faster than it is written */
+            if (!stop && lim->scratch_cwd && ++ticks % 10 == 0 &&
+                run_disk(jail, cwd, watch_shared ? &seen : NULL) > SANDBOX_DISK * 9 / 10) {
+                note_event("disk - 0 %ld\n", SANDBOX_DISK >> 20);
+                kill(-jail, SIGKILL);
+                stop = true;
+            }
+            if (stop) {
                 r->out_of_memory = true;
                 while (waitpid(jail, &status, 0) < 0 && errno == EINTR)
                     ;
@@ -1234,12 +1467,14 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
                 break;
             }
         }
-        if (poll(p, 3, done ? 10 : (int)(WATCH_INTERVAL * 1000)) > 0) {
+        if (poll(p, 4, done ? 10 : (int)(WATCH_INTERVAL * 1000)) > 0) {
             /* results first: output may come in floods */
             if (p[1].revents)
-                drain_sink(&xml);
+                drain_sink(&ch.xml);
             if (p[2].revents)
-                drain_sink(&events);
+                drain_sink(&ch.events);
+            if (p[3].revents)
+                drain_sink(&ch.valgrind);
             if (p[0].revents) {
                 ssize_t n = read(out[0], buf, sizeof(buf));
 
@@ -1267,21 +1502,29 @@ int run_sandboxed(char *const argv[], char *const envp[], const char *cwd,
     close(st[0]);
     r->stray += kill_orphans();
     r->memory_peak = peak;
-    remove_cgroup(cgroup);
-    remove_cgroup(cpu_cgroup);
+    /* a process the kernel killed at the memory cgroup's hard limit (a test
+     * that grew faster than the watchdog looks) */
+    if (cgroups_oom_killed(&cg))
+        note_event("memory - -1 %ld\n", memory_max >> 20);
+    cgroups_remove(&cg);
     if (watch_shared)
         each_own_entry(report_new, &seen);
     if (lim->channels) {
         /* every writer is gone now: what is left in the pipes, then the
          * worker's own notes after the events */
-        drain_sink(&xml);
-        drain_sink(&events);
-        close_sink(&xml);
-        close_sink(&events);
-        r->xml = xml.buf;
-        r->xml_len = xml.len;
-        r->events = events.buf;
-        r->events_len = events.len;
+        drain_sink(&ch.xml);
+        drain_sink(&ch.events);
+        drain_sink(&ch.valgrind);
+        close_sink(&ch.xml);
+        close_sink(&ch.events);
+        close_sink(&ch.valgrind);
+        r->xml = ch.xml.buf;
+        r->xml_len = ch.xml.len;
+        r->events = ch.events.buf;
+        r->events_len = ch.events.len;
+        r->valgrind = ch.valgrind.buf;
+        r->valgrind_len = ch.valgrind.len;
+        r->valgrind_cut = ch.valgrind.cut;
         if (notes_len) { /* however much the program wrote */
             char *all = realloc(r->events, r->events_len + notes_len + 1);
 
@@ -1313,16 +1556,17 @@ fail: /* nothing started: undo what was made, keep the reason in errno */
             if (st[i] >= 0)
                 close(st[i]);
         }
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < CHANNELS; i++)
             if (channel[i] >= 0)
                 close(channel[i]);
-        close_sink(&xml);
-        close_sink(&events);
-        free(xml.buf);
-        free(events.buf);
+        close_sink(&ch.xml);
+        close_sink(&ch.events);
+        close_sink(&ch.valgrind);
+        free(ch.xml.buf);
+        free(ch.events.buf);
+        free(ch.valgrind.buf);
         run_result_free(r);
-        remove_cgroup(cgroup);
-        remove_cgroup(cpu_cgroup);
+        cgroups_remove(&cg);
         errno = saved;
         return -1;
     }
@@ -1333,50 +1577,8 @@ void run_result_free(struct run_result *r)
     free(r->output);
     free(r->xml);
     free(r->events);
-    r->output = r->xml = r->events = NULL;
-}
-
-/* As root: where each run can get a pids cgroup of its own (cgroup v2 with
- * the pids controller delegated to our cgroup, or v1's pids hierarchy). */
-static void init_cgroups(void)
-{
-    static const char *const bases[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/pids", NULL};
-
-    if (getenv("GRADER_NO_CGROUP"))
-        return;
-    for (int i = 0; bases[i]; i++) {
-        char path[PATH_LEN], probe[PATH_LEN + 16], *text;
-
-        if (i == 0) { /* v2: needs pids in our parent's subtree_control */
-            snprintf(path, sizeof(path), "%s/cgroup.subtree_control", bases[i]);
-            text = read_text(path, 4096, NULL);
-            if (!text || !strstr(text, "pids")) {
-                free(text);
-                continue;
-            }
-            free(text);
-        }
-        snprintf(path, sizeof(path), "%s/grade-%ld-probe", bases[i], (long)getpid());
-        snprintf(probe, sizeof(probe), "%s/pids.max", path);
-        if (mkdir(path, 0755) == 0) {
-            bool ok = is_file(probe);
-
-            rmdir(path);
-            if (ok) {
-                snprintf(cgroup_base, sizeof(cgroup_base), "%s", bases[i]);
-                break;
-            }
-        }
-    }
-    /* v1's cpu hierarchy (in v2, the run's cgroup above is its own entity
-     * when the cpu controller is on there) */
-    if (strcmp(cgroup_base, "/sys/fs/cgroup") != 0) {
-        char path[PATH_LEN];
-
-        snprintf(path, sizeof(path), "/sys/fs/cgroup/cpu/grade-%ld-probe", (long)getpid());
-        if (mkdir(path, 0755) == 0 && rmdir(path) == 0)
-            snprintf(cpu_base, sizeof(cpu_base), "/sys/fs/cgroup/cpu");
-    }
+    free(r->valgrind);
+    r->output = r->xml = r->events = r->valgrind = NULL;
 }
 
 /* Decides once whether runs get a PID namespace of their own: as root, when
@@ -1404,6 +1606,42 @@ static void raise_file_limit(void)
               (long)rl.rlim_cur, SANDBOX_FILES_MIN, SANDBOX_FILES);
 }
 
+const char *sandbox_layers(bool *contains_signals)
+{
+    static char text[128];
+    int abi = landlock_abi();
+
+    snprintf(text, sizeof(text), "%s%s, Landlock %d%s",
+             use_userns ? "user namespaces" : use_namespace ? "namespaces" : "no namespaces",
+             cgroups_count_memory() ? ", cgroups" : "", abi,
+             getenv("GRADER_NO_SECCOMP") ? "" : ", seccomp");
+    /* kill(-1) stays in the run: a PID namespace, or Landlock's scopes */
+    *contains_signals = use_namespace || abi >= 6;
+    return text;
+}
+
+/* In a child of the grader: true when a run could get its namespaces here,
+ * /proc and a tmpfs mounted in them. */
+static bool namespaces_work(void)
+{
+    pid_t pid;
+    int status;
+
+    if ((use_userns && enter_userns() < 0) ||
+        unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET) < 0)
+        return false;
+    pid = fork();
+    if (pid == 0)
+        _exit(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+                      mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                            NULL) == 0 &&
+                      mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m") == 0
+                  ? 0
+                  : 1);
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 0;
+}
+
 void sandbox_init(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1426,15 +1664,18 @@ void sandbox_init(void)
     }
     if (mib && strtol(mib, NULL, 10) > 0)
         memory_max = strtol(mib, NULL, 10) << 20;
-    if (geteuid() != 0)
-        return;
-    init_cgroups();
+    cgroups_init();
     if (getenv("GRADER_NO_NAMESPACE"))
         return;
+    /* as root: namespaces; as a normal user: the same through a user
+     * namespace, where the kernel lets users make them (Debian does; Ubuntu
+     * 24.04's AppArmor and many containers do not) */
+    use_userns = geteuid() != 0;
     pid = fork();
     if (pid == 0)
-        _exit(unshare(CLONE_NEWPID | CLONE_NEWNS) == 0 ? 0 : 1);
-    if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-        WEXITSTATUS(status) == 0)
-        use_namespace = true;
+        _exit(namespaces_work() ? 0 : 1);
+    use_namespace = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+                    WEXITSTATUS(status) == 0;
+    if (!use_namespace)
+        use_userns = false;
 }

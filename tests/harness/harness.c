@@ -9,13 +9,16 @@
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +54,30 @@ static int xml_fd = -1;
 static int events_fd = -1;
 static unsigned char key[TOKEN_KEY_LEN];
 
+/*
+ * The code under test, which tests/harness/seal-impl puts in a section of
+ * its own, padded to whole pages. The runner (the process that starts each
+ * test and records what Check saw of it) keeps it non-executable: it never
+ * runs a byte of the submission, and if anything ever made it try, it would
+ * crash rather than run it. A test's own process, and a helper program a
+ * test starts, make it executable before the test calls it.
+ */
+extern char harness_impl_start[], harness_impl_end[];
+
+static bool protect_impl_code(bool executable)
+{
+    size_t len = (size_t)(harness_impl_end - harness_impl_start);
+    long page = sysconf(_SC_PAGESIZE);
+
+    if (page <= 0 || (uintptr_t)harness_impl_start % (uintptr_t)page != 0 ||
+        len % (size_t)page != 0) {
+        errno = EFAULT; /* the code is not on pages of its own */
+        return false;
+    }
+    return len == 0 ||
+           mprotect(harness_impl_start, len, PROT_READ | (executable ? PROT_EXEC : 0)) == 0;
+}
+
 /* State of the test running in this (forked) process. */
 static const struct harness_test *current;
 static pid_t test_pid;
@@ -59,6 +86,9 @@ static int marker[2] = {-1, -1};
 static unsigned char fds_before[MAX_FDS];
 static int fd_limit;
 static char dir[PATH_MAX];
+/* make debug: the one test runs in the runner itself (CK_FORK=no), where
+ * the runner's own exit must not count as the test leaving early. */
+static bool in_process;
 
 void harness_register(const struct harness_test *t)
 {
@@ -286,11 +316,18 @@ static bool take_grader_channels(void)
     int key_fd = env_fd("GRADER_KEY_FD");
     size_t got = 0;
 
+    int valgrind_fd = env_fd("GRADER_VALGRIND_FD");
+
     xml_fd = env_fd("GRADER_XML_FD");
     events_fd = env_fd("GRADER_EVENTS_FD");
     unsetenv("GRADER_KEY_FD");
     unsetenv("GRADER_XML_FD");
     unsetenv("GRADER_EVENTS_FD");
+    unsetenv("GRADER_VALGRIND_FD");
+    /* Valgrind writes its log through a copy of its own (--log-fd): this
+     * one, the program's, is of no use to it */
+    if (valgrind_fd >= 0)
+        close(valgrind_fd);
     if (key_fd < 0)
         return true;
     while (got < sizeof(key)) {
@@ -328,7 +365,7 @@ static void drop_xml_channel(void)
 static void on_exit_hook(void)
 {
     if (getpid() == test_pid) {
-        if (!finished) {
+        if (!finished && !in_process) {
             event("exit %s %ld\n", current->name, (long)test_pid);
             _exit(HARNESS_EARLY_EXIT);
         }
@@ -337,6 +374,66 @@ static void on_exit_hook(void)
             /* the test sees the count; nothing else to do here */
         }
     }
+}
+
+/*
+ * The code under test's calls that could make memory executable come here
+ * instead (seal-impl renames them in its object): it runs only the code it
+ * was compiled to, never code it wrote itself at run time (which could be
+ * a Valgrind client request that the build would have refused). Every
+ * other use of these calls works as the C library's.
+ */
+static bool refuse_exec(int prot)
+{
+    if (!(prot & PROT_EXEC))
+        return false;
+    errno = EACCES;
+    return true;
+}
+
+void *harness_guard_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    return refuse_exec(prot) ? MAP_FAILED : mmap(addr, len, prot, flags, fd, off);
+}
+
+void *harness_guard_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    return harness_guard_mmap(addr, len, prot, flags, fd, off);
+}
+
+void *harness_guard___mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    return harness_guard_mmap(addr, len, prot, flags, fd, off);
+}
+
+int harness_guard_mprotect(void *addr, size_t len, int prot)
+{
+    return refuse_exec(prot) ? -1 : mprotect(addr, len, prot);
+}
+
+int harness_guard___mprotect(void *addr, size_t len, int prot)
+{
+    return harness_guard_mprotect(addr, len, prot);
+}
+
+int harness_guard_pkey_mprotect(void *addr, size_t len, int prot, int pkey)
+{
+    return refuse_exec(prot) ? -1 : pkey_mprotect(addr, len, prot, pkey);
+}
+
+long harness_guard_syscall(long number, ...)
+{
+    long a[6];
+    va_list ap;
+
+    va_start(ap, number);
+    for (int i = 0; i < 6; i++)
+        a[i] = va_arg(ap, long);
+    va_end(ap);
+    if ((number == SYS_mmap || number == SYS_mprotect || number == SYS_pkey_mprotect) &&
+        refuse_exec((int)a[2]))
+        return -1;
+    return syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
@@ -386,6 +483,8 @@ void harness_begin(const struct harness_test *t)
                    : MAX_FDS;
     /* before anything of the code under test runs in this process */
     drop_xml_channel();
+    if (!protect_impl_code(true))
+        ck_abort_msg("harness: cannot map the code under test: %s", strerror(errno));
     prctl(PR_SET_DUMPABLE, 1); /* its own children may be looked at */
     remove_stale();
 
@@ -563,6 +662,10 @@ static int list_tests(const char *path)
 
 static int run_helper(int argc, char **argv)
 {
+    if (!protect_impl_code(true)) {
+        perror("harness: cannot map the code under test");
+        return 127;
+    }
     for (size_t i = 0; i < nhelpers; i++)
         if (strcmp(helpers[i].name, argv[0]) == 0)
             return helpers[i].fn(argc, argv);
@@ -588,8 +691,13 @@ int main(int argc, char **argv)
     SRunner *runner;
     int failed;
 
-    /* descriptors 0-2 closed before main (by a constructor, or by whoever
-     * started us) would otherwise become Check's log files */
+    if (!protect_impl_code(false)) {
+        fprintf(stderr, "%s: cannot keep the code under test from running here: %s\n",
+                argv[0], strerror(errno));
+        return 2;
+    }
+    /* descriptors 0-2 closed before main (by whoever started us) would
+     * otherwise become Check's log files */
     for (int fd = 0; fd <= 2; fd++)
         if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
             return 2;
@@ -625,10 +733,20 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    /*
+     * CK_FORK=no (make debug) runs one named test in this process, so that
+     * a debugger sees it: no time limit, and a crash stops the runner. It
+     * is refused when the grader's channels are here, so a graded run is
+     * always in fork mode (and without them no result reaches a grader).
+     */
     if (fork_mode && strcmp(fork_mode, "no") == 0) {
-        fprintf(stderr, "%s: these tests need Check's fork mode; unset CK_FORK\n",
-                argv[0]);
-        return 2;
+        if (!only || xml_fd >= 0 || events_fd >= 0) {
+            fprintf(stderr, "%s: CK_FORK=no only runs one named test for a debugger "
+                            "(make debug EX=... TEST=...), never a graded run\n",
+                    argv[0]);
+            return 2;
+        }
+        in_process = true;
     }
     setenv("GRADER_PREFIX", prefix, 1);
 

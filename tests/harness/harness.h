@@ -95,6 +95,17 @@ bool test_fd_open(int fd);
 /* Writes what descriptor fd (of this process) refers to, or "?" */
 const char *test_fd_target(int fd, char *buf, size_t size);
 
+/* Internal: the code under test's mmap, mprotect, pkey_mprotect and syscall
+ * (and their other names), which refuse to make memory executable
+ * (harness.c). */
+void *harness_guard_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *harness_guard_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *harness_guard___mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int harness_guard_mprotect(void *addr, size_t len, int prot);
+int harness_guard___mprotect(void *addr, size_t len, int prot);
+int harness_guard_pkey_mprotect(void *addr, size_t len, int prot, int pkey);
+long harness_guard_syscall(long number, ...);
+
 /* Internal: what the macros above expand to. */
 struct harness_test {
     const char *name;

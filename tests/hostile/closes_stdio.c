@@ -2,6 +2,7 @@
  * exercise: 02-ipc-names
  * expect: valid_rejects_bad_names=LEFTOVER valid_accepts_good_names=PASS
  * expect-score: 4
+ * expect-review: close
  * expect-output: descriptor 1, open before the test, was closed
  * grade-with: fast
  * max-seconds: 30

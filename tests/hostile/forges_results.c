@@ -8,6 +8,7 @@
  * never trusted, and garbage in Check's messages only kills the runner.)
  * expect: valid_accepts_good_names=EXIT make_begins_with_tag_and_is_valid=EXIT make_reports_erange_and_writes_nothing_past_size=EXIT
  * expect-score: 0
+ * expect-review: __sysv_signal close getppid open readlink write /proc/%ld/fd/%d
  * expect-output: ended before the test finished
  * grade-with: fast
  * max-seconds: 30

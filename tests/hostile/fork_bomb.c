@@ -11,6 +11,7 @@
  * expect: valid_rejects_bad_names=CRASH valid_accepts_good_names=PASS made_names_are_unique_across_processes=PASS
  * expect-output: processes or more and was stopped
  * expect-score: 4
+ * expect-review: fork
  * grade-with: fast
  * max-seconds: 40
  */

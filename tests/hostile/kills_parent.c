@@ -3,6 +3,7 @@
  * expect: make_rejects_bad_tags_with_einval=CRASH made_names_are_unique_across_processes=PASS
  * expect: make_reports_erange_and_writes_nothing_past_size=NOT_RUN
  * expect-score: 4
+ * expect-review: getppid kill
  * expect-output: the test program itself was killed
  * grade-with: fast
  * max-seconds: 40

@@ -3,6 +3,7 @@
  * expect: make_begins_with_tag_and_is_valid=LEFTOVER valid_accepts_good_names=PASS
  * expect-output: /dev/urandom
  * expect-score: 1.5
+ * expect-review: open
  * grade-with: fast
  * max-seconds: 30
  */

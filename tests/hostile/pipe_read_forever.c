@@ -2,6 +2,7 @@
  * exercise: 02-ipc-names
  * expect: make_begins_with_tag_and_is_valid=TIMEOUT made_names_work_with_shm_open_and_sem_open=PASS
  * expect-score: 4.5
+ * expect-review: pipe read
  * expect-output: waiting for end of file
  * grade-with: fast
  * max-seconds: 40

@@ -4,6 +4,7 @@
  * submission's own, and the runner writes its log with the C library's.
  * expect: valid_rejects_bad_names=FAIL valid_accepts_good_names=PASS
  * expect-score: 4
+ * expect-review: fileno write
  * grade-with: fast
  * max-seconds: 30
  */

@@ -2,6 +2,7 @@
  * exercise: 02-ipc-names
  * expect: valid_rejects_bad_names=TIMEOUT valid_accepts_good_names=PASS
  * expect-score: 4
+ * expect-review: sem_init sem_wait
  * expect-output: on a semaphore nobody posts
  * grade-with: valgrind
  * max-seconds: 90

@@ -5,6 +5,7 @@
  * see (its parent is gone): the grader kills it at the end and says so.
  * expect: make_begins_with_tag_and_is_valid=LEFTOVER valid_accepts_good_names=PASS
  * expect-score: 4.5
+ * expect-review: fork pause setsid waitpid
  * expect-output: still running
  * grade-with: fast
  * max-seconds: 40

@@ -4,6 +4,7 @@
  * uses the course's copy of the tests anyway.
  * expect: valid_rejects_bad_names=PASS valid_accepts_good_names=PASS
  * expect-score: 5
+ * expect-review: close open write
  * grade-with: fast
  * max-seconds: 30
  */

@@ -19,6 +19,13 @@
 /* Longest name after the slash that both shm_open and sem_open accept. */
 #define RACE_NAME_MAX 251
 
+/* The objects of one count, as the process that created them holds them. */
+struct count {
+    int fd;
+    volatile int64_t *counter; /* NULL until mapped */
+    sem_t *sem;                /* NULL without the semaphore */
+};
+
 static bool name_valid(const char *name)
 {
     size_t len;
@@ -31,20 +38,21 @@ static bool name_valid(const char *name)
     return strcmp(name, "/.") != 0 && strcmp(name, "/..") != 0;
 }
 
-/* A child's work: iters increments, each inside the semaphore when there is
- * one. volatile keeps every increment a separate load and store. */
-static void count_and_exit(volatile int64_t *counter, long iters, sem_t *sem)
+/* iters increments, each inside the semaphore when there is one. volatile
+ * keeps every increment a separate load and store. 0, or -1 with the errno
+ * of sem_wait or sem_post. */
+static int increment(volatile int64_t *counter, long iters, sem_t *sem)
 {
     for (long i = 0; i < iters; i++) {
         while (sem != NULL && sem_wait(sem) == -1)
             if (errno != EINTR)
-                _exit(1);
+                return -1;
         int64_t value = *counter;
         *counter = value + 1;
         if (sem != NULL && sem_post(sem) == -1)
-            _exit(1);
+            return -1;
     }
-    _exit(0);
+    return 0;
 }
 
 /* Reaps the n children in pids. 0 when each exited with status 0, else -1:
@@ -81,7 +89,7 @@ static int run_children(volatile int64_t *counter, int procs, long iters, sem_t 
         if (pids[forked] == -1)
             goto out_kill;
         if (pids[forked] == 0)
-            count_and_exit(counter, iters, sem);
+            _exit(increment(counter, iters, sem) == 0 ? 0 : 1);
     }
     rc = reap_children(pids, procs);
     free(pids);
@@ -97,71 +105,152 @@ out_kill:
     return -1;
 }
 
-/* Sizes the new object for one counter, maps it and sets it to 0; NULL on failure. */
-static volatile int64_t *map_counter(int fd)
-{
-    volatile int64_t *counter;
-
-    if (ftruncate(fd, sizeof(*counter)) == -1)
-        return NULL;
-    counter = mmap(NULL, sizeof(*counter), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (counter == MAP_FAILED)
-        return NULL;
-    *counter = 0;
-    return counter;
-}
-
-/* Unmaps (when mapped), closes and unlinks the counter's object; keeps errno. */
-static void remove_counter(const char *name, int fd, volatile int64_t *counter)
+/* Closes, unmaps and unlinks what count_create made; keeps errno. */
+static void count_remove(const char *name, struct count *c)
 {
     int saved = errno;
 
-    if (counter != NULL)
-        munmap((void *)counter, sizeof(*counter));
-    close(fd);
+    if (c->sem != NULL) {
+        sem_close(c->sem);
+        sem_unlink(name);
+    }
+    if (c->counter != NULL)
+        munmap((void *)c->counter, sizeof(*c->counter));
+    close(c->fd);
     shm_unlink(name);
     errno = saved;
 }
 
-/* Closes and unlinks the semaphore this call created; keeps errno. */
-static void remove_semaphore(const char *name, sem_t *sem)
+/*
+ * Creates the counter `name` (sized, mapped, set to 0) and, with
+ * use_semaphore, the semaphore `name` (value 1), in that order: when the
+ * semaphore exists, so does a counter ready to use. 0, or -1 with errno
+ * (EEXIST: someone else's object, left as it was) and nothing made.
+ */
+static int count_create(const char *name, bool use_semaphore, struct count *c)
 {
-    int saved = errno;
+    c->counter = NULL;
+    c->sem = NULL;
+    c->fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (c->fd == -1)
+        return -1;
+    if (ftruncate(c->fd, sizeof(*c->counter)) == -1)
+        goto out_remove;
+    c->counter = mmap(NULL, sizeof(*c->counter), PROT_READ | PROT_WRITE, MAP_SHARED,
+                      c->fd, 0);
+    if (c->counter == MAP_FAILED) {
+        c->counter = NULL;
+        goto out_remove;
+    }
+    *c->counter = 0;
+    if (use_semaphore) {
+        c->sem = sem_open(name, O_CREAT | O_EXCL, 0600, 1);
+        if (c->sem == SEM_FAILED) {
+            c->sem = NULL;
+            sem_unlink(name); /* clean up everything named `name` */
+            goto out_remove;
+        }
+    }
+    return 0;
 
-    sem_close(sem);
-    sem_unlink(name);
-    errno = saved;
+out_remove:
+    count_remove(name, c);
+    return -1;
 }
 
 long race_counter(const char *name, int procs, long iters, bool use_semaphore)
 {
-    volatile int64_t *counter;
-    sem_t *sem = NULL;
+    struct count c;
     long result = -1;
-    int fd;
 
     if (!name_valid(name) || procs < 1 || iters < 0) {
         errno = EINVAL;
         return -1;
     }
-    fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
-    if (fd == -1)
-        return -1; /* EEXIST: someone else's object, left alone */
-    counter = map_counter(fd);
-    if (counter == NULL)
-        goto out_remove_counter;
-    if (use_semaphore) {
-        sem = sem_open(name, O_CREAT | O_EXCL, 0600, 1);
-        if (sem == SEM_FAILED) {
-            sem_unlink(name); /* clean up everything named `name` */
-            goto out_remove_counter;
-        }
+    if (count_create(name, use_semaphore, &c) == -1)
+        return -1;
+    if (run_children(c.counter, procs, iters, c.sem) == 0)
+        result = (long)*c.counter;
+    count_remove(name, &c);
+    return result;
+}
+
+int race_join(const char *name, long iters, bool use_semaphore)
+{
+    volatile int64_t *counter;
+    sem_t *sem = NULL;
+    struct stat st;
+    int fd, saved, rc = -1;
+
+    if (!name_valid(name) || iters < 0) {
+        errno = EINVAL;
+        return -1;
     }
-    if (run_children(counter, procs, iters, sem) == 0)
-        result = (long)*counter;
+    fd = shm_open(name, O_RDWR, 0); /* no O_CREAT: the creator makes it */
+    if (fd == -1)
+        return -1;
+    if (fstat(fd, &st) == -1)
+        goto out_close;
+    if (st.st_size < (off_t)sizeof(*counter)) {
+        errno = EINVAL; /* not sized yet: touching it would raise SIGBUS */
+        goto out_close;
+    }
+    counter = mmap(NULL, sizeof(*counter), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (counter == MAP_FAILED)
+        goto out_close;
+    if (use_semaphore) {
+        sem = sem_open(name, 0);
+        if (sem == SEM_FAILED)
+            goto out_unmap;
+    }
+    rc = increment(counter, iters, sem);
+    saved = errno;
     if (sem != NULL)
-        remove_semaphore(name, sem);
-out_remove_counter:
-    remove_counter(name, fd, counter);
+        sem_close(sem);
+    errno = saved;
+out_unmap:
+    saved = errno;
+    munmap((void *)counter, sizeof(*counter));
+    errno = saved;
+out_close:
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+long race_with_program(const char *name, char *const argv[], long iters,
+                       bool use_semaphore)
+{
+    struct count c;
+    long result = -1;
+    pid_t pid;
+    int err;
+
+    if (!name_valid(name) || argv == NULL || argv[0] == NULL || iters < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (count_create(name, use_semaphore, &c) == -1)
+        return -1;
+    /* only now: the program may attach the moment it starts */
+    pid = fork();
+    if (pid == -1)
+        goto out_remove;
+    if (pid == 0) {
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    err = increment(c.counter, iters, c.sem) == 0 ? 0 : errno;
+    if (err != 0)
+        kill(pid, SIGKILL); /* it could wait forever for a lock we hold */
+    /* the names stay until the program has ended: it may attach late */
+    if (reap_children(&pid, 1) == -1 && err == 0)
+        err = errno;
+    if (err == 0)
+        result = (long)*c.counter;
+    errno = err;
+out_remove:
+    count_remove(name, &c);
     return result;
 }
